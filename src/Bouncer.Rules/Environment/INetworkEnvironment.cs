@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace Bouncer.Rules.Environment;
+
+/// <summary>
+/// What the compile step needs from the host: interface addresses and forward name lookups
+/// made when the file is loaded. Tests substitute a fixed environment so they need no DNS.
+/// </summary>
+public interface INetworkEnvironment
+{
+    /// <summary>The addresses of interface <paramref name="name"/>, or null when there is no such interface.</summary>
+    IReadOnlyList<IPAddress>? GetInterfaceAddresses(string name);
+
+    /// <summary>Forward lookup; an empty list when the name does not resolve.</summary>
+    IReadOnlyList<IPAddress> ResolveHost(string hostname);
+}
+
+/// <summary>
+/// Name lookups made while matching (<c>.domain</c> and hostname <c>from:</c>) and when connecting
+/// to a hostname target. Injectable so tests need no DNS.
+/// </summary>
+public interface INameResolver
+{
+    /// <summary>Reverse lookup of a client address; null when it has no name.</summary>
+    ValueTask<string?> ReverseLookupAsync(IPAddress address, CancellationToken cancellationToken);
+
+    /// <summary>Forward lookup; empty when the name does not resolve.</summary>
+    ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string hostname, CancellationToken cancellationToken);
+}
