@@ -1,0 +1,14 @@
+namespace Bouncer.Engine;
+
+/// <summary>Process-wide engine settings that come from the command line, not the rule file.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>TCP keep-alive on both legs (<c>-n</c> turns it off).</summary>
+    public bool KeepAlive { get; init; } = true;
+
+    /// <summary>Global cap on live UDP flows, against spoofed floods.</summary>
+    public int MaxUdpFlows { get; init; } = 65536;
+
+    /// <summary>Forces every event of every rule to be raised, including the implicit block (<c>-d</c>).</summary>
+    public int Debug { get; init; }
+}
