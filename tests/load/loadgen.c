@@ -1024,6 +1024,7 @@ int main(int argc, char **argv)
         if (strcmp(m, "serve-udp") == 0) return serve_echo_udp(port, life);
         return usage();
     }
+    prctl(PR_SET_PDEATHSIG, SIGTERM);   /* never outlive the timeout or shell that started us */
     const char *hard = getenv("LOADGEN_HARD_SECONDS");
     signal(SIGALRM, on_hard_alarm);
     signal(SIGPIPE, SIG_IGN);

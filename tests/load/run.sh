@@ -15,6 +15,7 @@
 #                        is unfinished); it sees LISTEN_PORT, TARGET_PORT, PROTO (tcp|udp) and
 #                        WORKDIR in its environment and should end with exec
 #   PROXY_THREADS=N      nginx workers and haproxy threads (default: number of CPUs)
+#   KEEP=1               keep the temporary directory (configs, logs, client output) for a look
 #   OUT=file.md          report path (default tests/load/results/load-<time>.md; raw.tsv beside it)
 #   BULK_SECS RR_COUNT CRR_COUNT CRR_CONC IDLE_N UDP_SECS UDP_INFLIGHT UDP_SOCKETS UDP_SIZE
 #
@@ -98,7 +99,7 @@ cleanup() {
     local p
     for p in "${SERVER_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
     for p in "${SERVER_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-    rm -rf "$WORK"
+    if [ "${KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -299,8 +300,9 @@ run_idle() {   # port root dir -> prints RESULT line plus rss/pss per connection
     if grep -q '^READY' "$dir/idle.out"; then
         sleep 0.5
         rss1=$(tree "$root" rss_kb); pss1=$(tree "$root" pss_kb)
-        kill -USR1 "$CLIENT_PID" 2>/dev/null
     fi
+    # Release the connections: signal loadgen itself, the child of timeout.
+    kill -USR1 "$(cat "/proc/$CLIENT_PID/task/$CLIENT_PID/children" 2>/dev/null | awk '{print $1}')" 2>/dev/null
     wait "$CLIENT_PID"
     CLIENT_PID=""
     local res verified
@@ -335,7 +337,9 @@ run_cell() {   # test proxy repeat
             return
         fi
         if ! wait_listening "$proto" "$port"; then
-            fail_cell "$test" "$proxy" "$rep" "not listening on $proto/$port: $(tail -c 300 "$dir/proxy.err" | tr '\n\t' '  ')"
+            local why="still not listening after ${READY_SECS}s"
+            kill -0 "$PROXY_PID" 2>/dev/null || { wait "$PROXY_PID"; why="exited with status $? before listening"; }
+            fail_cell "$test" "$proxy" "$rep" "$why on $proto/$port: $(tail -c 300 "$dir/proxy.err" | tr '\n\t' '  ')"
             stop_proxy
             return
         fi
