@@ -33,7 +33,7 @@ alloc_run() {   # test secs-of-load -> prints "work unit allocated gen0 heap rss
     rss0=$(tree "$root" rss_kb)
     case $test in
         udp) window=$((UDP_SECS + 3)) ;;
-        rr) window=$((COUNT_MAX_SECS + 3)) ;;
+        rr) window=6 ;;
         *) window=$((BULK_SECS + 3)) ;;
     esac
     timeout -k 2 $((window + 30)) dotnet "$WORK/probe/AllocProbe.dll" "$root" "$window" > "$dir/probe.out" 2>&1 &
@@ -41,7 +41,7 @@ alloc_run() {   # test secs-of-load -> prints "work unit allocated gen0 heap rss
     sleep 1.5   # the session is up and the first interval has started before the load begins
     case $test in
         bulk-up) res=$(client $((BULK_SECS + 20)) bulk 127.0.0.1 "$port" up "$BULK_SECS") ;;
-        rr) res=$(client $((COUNT_MAX_SECS + 10)) rr 127.0.0.1 "$port" "$RR_COUNT" "$COUNT_MAX_SECS") ;;
+        rr) res=$(client 20 rr 127.0.0.1 "$port" "$RR_COUNT" 3) ;;   # fits in the probe window
         udp) res=$(client $((UDP_SECS + 20)) udp 127.0.0.1 "$port" "$UDP_COUNT" "$UDP_SECS" "$UDP_INFLIGHT" \
                    "$UDP_SOCKETS" "$UDP_SIZE") ;;
     esac
@@ -56,9 +56,9 @@ alloc_run() {   # test secs-of-load -> prints "work unit allocated gen0 heap rss
     fi
     local work unit
     case $test in
-        bulk-up) work=$(awk -v b="$(field "$res" bytes)" 'BEGIN{printf "%.0f", b/1e6}'); unit="MB" ;;
-        rr) work=$(field "$res" ops); unit="round trip" ;;
-        udp) work=$(field "$res" recv); unit="datagram" ;;
+        bulk-up) work="$(awk -v b="$(field "$res" bytes)" 'BEGIN{printf "%.0f", b/1e6}') MB"; unit="MB" ;;
+        rr) work="$(field "$res" ops) round trips"; unit="round trip" ;;
+        udp) work="$(field "$res" recv) datagrams"; unit="datagram" ;;
     esac
     echo "$work|$unit|$(field "$probe" allocated_bytes)|$(field "$probe" gen0_gcs)|$(field "$probe" max_heap_mb)|$rss0|$rss1"
 }
@@ -77,12 +77,12 @@ alloc_measure() {
         log "allocation: $test"
         r=$(alloc_run "$test")
         if [[ $r == FAIL* ]]; then
-            rows="$rows| $test | FAIL: ${r#FAIL } | | | | |
+            rows="$rows| $test | FAIL: ${r#FAIL } | | | | | |
 "
             continue
         fi
         IFS='|' read -r work unit bytes gen0 heap rss0 rss1 <<< "$r"
-        rows="$rows| $test | $work ${unit}s | $bytes | $(awk -v b="$bytes" -v w="$work" 'BEGIN{printf "%.2f", (w > 0 ? b/w : 0)}') B/$unit | $gen0 | $heap MB | $((rss0 / 1024)) → $((rss1 / 1024)) MB |
+        rows="$rows| $test | $work | $bytes | $(awk -v b="$bytes" -v w="${work%% *}" 'BEGIN{printf "%.2f", (w > 0 ? b/w : 0)}') B/$unit | $gen0 | $heap MB | $((rss0 / 1024)) → $((rss1 / 1024)) MB |
 "
     done
     ALLOC_NOTE="## Allocation on the data path
