@@ -32,7 +32,7 @@ public sealed class RuleTable
     private static ImmutableArray<Listener> BuildListeners(ImmutableArray<Rule> rules)
     {
         var order = new List<ListenerKey>();
-        var byKey = new Dictionary<ListenerKey, ImmutableArray<Rule>.Builder>();
+        var seen = new HashSet<ListenerKey>();
         foreach (var rule in rules)
         {
             foreach (var protocol in new[] { TransportProtocol.Tcp, TransportProtocol.Udp })
@@ -45,21 +45,30 @@ public sealed class RuleTable
                 foreach (var endpoint in rule.To.Endpoints)
                 {
                     var key = new ListenerKey(protocol, endpoint);
-                    if (!byKey.TryGetValue(key, out var list))
+                    if (seen.Add(key))
                     {
-                        list = ImmutableArray.CreateBuilder<Rule>();
-                        byKey.Add(key, list);
                         order.Add(key);
-                    }
-
-                    if (list.Count == 0 || !ReferenceEquals(list[^1], rule))
-                    {
-                        list.Add(rule);
                     }
                 }
             }
         }
 
-        return order.Select(k => new Listener(k.Protocol, k.Endpoint, byKey[k].ToImmutable())).ToImmutableArray();
+        return order.Select(k => new Listener(k.Protocol, k.Endpoint, RulesReaching(k, rules))).ToImmutableArray();
+    }
+
+    /// <summary>
+    /// The rules a client arriving on <paramref name="key"/> is matched against, in file order. The
+    /// kernel hands a connection to the most specific socket, so a specific listener must also
+    /// carry the rules of a wildcard listener of the same protocol, family and port: otherwise a
+    /// wildcard rule written before a specific one would be skipped for clients of that address.
+    /// </summary>
+    private static ImmutableArray<Rule> RulesReaching(ListenerKey key, ImmutableArray<Rule> rules)
+    {
+        var local = key.Endpoint;
+        return rules
+            .Where(rule => rule.Protocols.Includes(key.Protocol) && rule.To.Endpoints.Any(e =>
+                e.Equals(local) ||
+                (e.IsWildcard && e.Port == local.Port && e.Address.AddressFamily == local.Address.AddressFamily)))
+            .ToImmutableArray();
     }
 }
