@@ -5,6 +5,7 @@ using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Tcp;
+using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Model;
 
@@ -49,7 +50,7 @@ public sealed class BouncerEngine : IAsyncDisposable
             _tracker,
             new RateLimitedLog(log, WarningInterval),
             _stopping.Token);
-        listeners = new ListenerSet([new TcpListenerServiceFactory(services)], log);
+        listeners = new ListenerSet([new TcpListenerServiceFactory(services), new UdpListenerServiceFactory(services)], log);
         _listeners = listeners;
         _sweeper = new SessionSweeper(_tracker, _limits, SweepInterval);
     }

@@ -49,4 +49,26 @@ internal sealed class BandwidthLimiter
         var wait = start - now;
         return wait < MinimumWaitTicks ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, wait);
     }
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> only if they may be sent now; otherwise charges nothing and
+    /// returns false. For a sender that cannot wait (the UDP listener loop, shared by all clients)
+    /// and drops instead: charging dropped datagrams would push the clock ever further ahead.
+    /// </summary>
+    public bool TryReserve(int bytes)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var cost = (long)((double)bytes * Stopwatch.Frequency / _bytesPerSecond);
+        lock (_gate)
+        {
+            var start = Math.Max(_nextFree, now - BurstTicks);
+            if (start - now >= MinimumWaitTicks)
+            {
+                return false;
+            }
+
+            _nextFree = start + cost;
+            return true;
+        }
+    }
 }

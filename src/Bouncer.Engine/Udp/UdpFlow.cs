@@ -3,22 +3,26 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Outgoing;
+using Bouncer.Engine.Sessions;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Udp;
 
 /// <summary>
-/// One UDP client address that a listener passed: its own outgoing socket towards the target, the
-/// counters of the session, and the loop that relays the target's replies back to the client
-/// through the listener socket (so they come from the address and port the client sent to).
+/// One UDP client address that a listener passed: the first-match decision and limits, its own
+/// outgoing socket towards the target, the counters of the session, and the loop that relays the
+/// target's replies back to the client through the listener socket (so they come from the address
+/// and port the client sent to). A live flow is a session: it counts against <c>session.max</c>.
 /// </summary>
 /// <remarks>
 /// With <c>udp.connectdst: yes</c> (the default) the outgoing socket is connected to the target, so the
 /// kernel drops datagrams from any other sender and nothing but the target's replies reaches the
 /// client. With <c>no</c> the socket stays unconnected and datagrams from any address that reach it
-/// are relayed to the client, as Barefoot does for targets that answer from another address.
+/// are relayed to the client, for targets that answer from another address or port.
 /// </remarks>
-internal sealed class UdpFlow
+internal sealed class UdpFlow : ITrackedSession
 {
     private const int Pending = 0;
     private const int Open = 1;
@@ -26,15 +30,17 @@ internal sealed class UdpFlow
 
     private readonly UdpListenSocket _listener;
     private readonly UdpRelay _relay;
-    private readonly UdpRelayContext _context;
+    private readonly EngineServices _services;
+    private byte[]? _first;
+    private readonly int _firstLength;
     private int _state;
     private long _lastActivity = Environment.TickCount64;
-    private DateTimeOffset _openedAt;
+    private SessionIdentity? _identity;
     private Socket? _outgoing;
     private SocketAddress? _targetAddress;
     private SocketAddress? _peerAddress;
-    private IDisposable? _lease;
-    private IBandwidthGate? _bandwidth;
+    private SessionLease? _lease;
+    private BandwidthLimiter? _bandwidth;
     private bool _logIo;
     private bool _logPayload;
     private long _bytesToClient;
@@ -46,13 +52,16 @@ internal sealed class UdpFlow
     private long _packetsToTarget;
     private long _packetsFromTarget;
 
-    public UdpFlow(UdpListenSocket listener, UdpRelay relay, SocketAddress key, IPEndPoint client)
+    /// <param name="first">The first datagram, in a rented array that the flow returns.</param>
+    public UdpFlow(UdpListenSocket listener, UdpRelay relay, SocketAddress key, IPEndPoint client, byte[] first, int firstLength)
     {
         _listener = listener;
         _relay = relay;
-        _context = relay.Context;
+        _services = relay.Services;
         Key = key;
         Client = client;
+        _first = first;
+        _firstLength = firstLength;
     }
 
     /// <summary>The client's address as the listener socket reports it; the flow table's key.</summary>
@@ -62,9 +71,6 @@ internal sealed class UdpFlow
 
     /// <summary>The address and port the client sent to.</summary>
     public IPEndPoint Local => _listener.LocalEndPoint;
-
-    /// <summary>The rule that decided; null while the decision is pending.</summary>
-    public Rule? Rule { get; private set; }
 
     public IPEndPoint? Outgoing { get; private set; }
 
@@ -82,36 +88,41 @@ internal sealed class UdpFlow
         Volatile.Read(ref _packetsToTarget),
         Volatile.Read(ref _packetsFromTarget));
 
-    /// <summary>Milliseconds since the last datagram in either direction.</summary>
-    public long IdleMilliseconds(long now) => now - Volatile.Read(ref _lastActivity);
-
-    /// <summary>
-    /// Decides, opens and then relays replies until the flow ends. <paramref name="first"/> is the
-    /// first datagram, copied out of the listener's buffer into a rented array this method returns.
-    /// </summary>
-    public async Task RunAsync(byte[] first, int length, CancellationToken stopping)
+    /// <summary>Decides, opens, forwards the first datagram, then relays replies until the flow ends.</summary>
+    public async Task RunAsync()
     {
         try
         {
-            var opened = await OpenAsync(stopping).ConfigureAwait(false);
-            if (!opened)
+            if (await OpenAndForwardFirstAsync(_services.Stopping).ConfigureAwait(false))
             {
-                return;
+                await RelayRepliesAsync(_services.Stopping).ConfigureAwait(false);
             }
-
-            await ForwardFromClientAsync(first.AsMemory(0, length)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or IOException || UdpSocketErrors.IsClosed(e))
-        {
-            Close(EndReason.RemotePeerError, DescribeFailure(e));
-            return;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(first);
+            // Every way out ends the flow; after a close this does nothing.
+            Close(EndReason.AdministrativeTermination);
         }
+    }
 
-        await RelayRepliesAsync(stopping).ConfigureAwait(false);
+    /// <summary>Ends the flow when it has been idle for its rule's <c>timeout.io.udp</c> (0 = never).</summary>
+    public void Sweep(long now)
+    {
+        var timeout = _identity?.Rule.Timeouts.IoUdp ?? TimeSpan.Zero;
+        if (IsOpen && timeout > TimeSpan.Zero && now - Volatile.Read(ref _lastActivity) >= (long)timeout.TotalMilliseconds)
+        {
+            Close(EndReason.IoTimeout);
+        }
+    }
+
+    public void Terminate(EndReason reason) => Close(reason);
+
+    /// <summary>Gives back what a flow that never ran holds (its first datagram and flow slot).</summary>
+    public void Discard()
+    {
+        Interlocked.Exchange(ref _state, Closed);
+        ReturnFirst();
+        _relay.Budget.Release();
     }
 
     /// <summary>
@@ -128,7 +139,7 @@ internal sealed class UdpFlow
         Touch();
         Interlocked.Increment(ref _packetsFromClient);
         Interlocked.Add(ref _bytesFromClient, datagram.Length);
-        if (_bandwidth is not null && !_bandwidth.TryTake(datagram.Length))
+        if (_bandwidth is not null && !_bandwidth.TryReserve(datagram.Length))
         {
             // Over the rule's bandwidth: drop rather than wait, because waiting here would stall
             // the listener's receive loop for every other client.
@@ -138,18 +149,7 @@ internal sealed class UdpFlow
         return SendToTargetAsync(datagram);
     }
 
-    /// <summary>Called periodically: ends the flow when it has been idle for its rule's <c>timeout.io.udp</c> (0 = never).</summary>
-    public void Sweep(long now)
-    {
-        var timeout = Rule?.Timeouts.IoUdp ?? TimeSpan.Zero;
-        if (IsOpen && timeout > TimeSpan.Zero && IdleMilliseconds(now) >= (long)timeout.TotalMilliseconds)
-        {
-            Close(EndReason.IoTimeout);
-        }
-    }
-
-    /// <summary>Ends the flow once; later calls do nothing. Publishes the Closed event.</summary>
-    public void Close(EndReason reason, string? detail = null)
+    private void Close(EndReason reason, string? detail = null)
     {
         var previous = Interlocked.Exchange(ref _state, Closed);
         if (previous == Closed)
@@ -160,72 +160,136 @@ internal sealed class UdpFlow
         _listener.Remove(this);
         _outgoing?.Dispose();
         Interlocked.Exchange(ref _lease, null)?.Dispose();
-        _context.Budget.Release();
-
-        var rule = Rule ?? Rules.Model.Rule.ImplicitBlock;
-        if (previous == Pending)
+        _relay.Budget.Release();
+        if (_identity is null)
         {
-            // Blocked, over a limit, or failed before it opened: flood-prone, so rate-limited.
-            _relay.PublishRejected(rule, Client, Local, reason, detail);
+            // Stopped before the rules decided: nothing to report, as for TCP.
             return;
         }
 
-        Publish(SessionPhase.Closed, reason, detail, DateTimeOffset.UtcNow - _openedAt);
+        if (previous == Pending)
+        {
+            // Blocked, over a limit, or failed before it opened: flood-prone, so rate-limited.
+            _relay.PublishRejected(_identity, Target, reason, detail);
+            return;
+        }
+
+        _services.Events.Closed(_identity, Outgoing, Target, Counters, reason, detail);
+    }
+
+    private async ValueTask<bool> OpenAndForwardFirstAsync(CancellationToken stopping)
+    {
+        try
+        {
+            if (!await OpenAsync(stopping).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            await ForwardFromClientAsync(_first!.AsMemory(0, _firstLength)).ConfigureAwait(false);
+            return IsOpen;
+        }
+        catch (OperationCanceledException)
+        {
+            Close(EndReason.AdministrativeTermination);
+            return false;
+        }
+        catch (SocketException e)
+        {
+            Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(e.SocketErrorCode));
+            return false;
+        }
+        finally
+        {
+            ReturnFirst();
+        }
     }
 
     private async ValueTask<bool> OpenAsync(CancellationToken stopping)
     {
-        var listener = _relay.Listener;
-        var settings = _relay.Settings;
-        var policy = _context.Policy;
-        var rule = await policy.MatchAsync(listener, Client, _listener.MatchEndPoint, stopping).ConfigureAwait(false);
-        Rule = rule;
+        var settings = _relay.CurrentSettings;
+        var rule = await _services.Matcher.MatchAsync(_relay.CurrentRules, TransportProtocol.Udp, Client, _listener.MatchEndPoint, stopping)
+            .ConfigureAwait(false);
+        _identity = new SessionIdentity(rule, TransportProtocol.Udp, Client, Local);
         if (rule.Verdict == Verdict.Block)
         {
             Close(EndReason.Blocked);
             return false;
         }
 
-        _lease = policy.TryAdmit(rule, Client.Address);
-        if (_lease is null)
+        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, Client.Address, _services.Resolver, stopping)
+            .ConfigureAwait(false);
+        if (sourceHostProblem is not null)
         {
-            Close(EndReason.SessionLimitReached);
+            Close(EndReason.Blocked, sourceHostProblem);
             return false;
         }
 
-        var target = await policy.ResolveTargetAsync(rule, Local, stopping).ConfigureAwait(false);
+        if (!TryAdmit(rule))
+        {
+            return false;
+        }
+
+        var target = rule.Target is null ? null : await _relay.Targets.ResolveAsync(rule.Target, Local, stopping).ConfigureAwait(false);
         if (target is null)
         {
-            Close(EndReason.RemotePeerError, "target name does not resolve");
+            Close(EndReason.RemotePeerError, rule.Target?.Hostname is { } name ? $"Host not found: {name}" : "No bounce target");
             return false;
         }
 
+        Target = target;
+        OpenOutgoing(rule, settings, target);
+        _bandwidth = _services.Limits.BandwidthFor(rule);
+        _logIo = _services.Events.WantsIo(rule, settings.Debug);
+        _logPayload = SessionEventPublisher.WantsData(rule);
+        if (Interlocked.CompareExchange(ref _state, Open, Pending) != Pending)
+        {
+            // Terminated while the decision was under way; Close may not have seen the socket.
+            _outgoing?.Dispose();
+            Interlocked.Exchange(ref _lease, null)?.Dispose();
+            return false;
+        }
+
+        _services.Events.Opened(_identity, Outgoing!, target);
+        return true;
+    }
+
+    private bool TryAdmit(Rule rule)
+    {
+        var limiter = _services.Limits.LimiterFor(rule);
+        var refusal = limiter?.TryAcquire(Client.Address, Environment.TickCount64) ?? LimitRefusal.None;
+        if (refusal != LimitRefusal.None)
+        {
+            _services.Warnings.Warning(
+                $"limit:{rule.Label}:{refusal}",
+                $"{rule.Label}: {refusal.Describe()} reached, refusing udp client {Client.Address}");
+            Close(EndReason.SessionLimitReached, refusal.Describe());
+            return false;
+        }
+
+        _lease = new SessionLease(limiter, Client.Address);
+        return true;
+    }
+
+    private void OpenOutgoing(Rule rule, Settings settings, IPEndPoint target)
+    {
         var connect = settings.UdpConnectDestination;
-        var source = policy.ChooseSource(rule, settings, Local, target);
-        var outgoing = UdpSockets.CreateOutgoing(target, source, connect);
+        var source = SourceAddressSelector.Select(rule, settings, Local.Address, target.AddressFamily);
+        var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _outgoing = outgoing;
+        var failed = UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule);
+        if (failed is not null)
+        {
+            _services.Warnings.Warning($"sockopt:{rule.Label}:{failed}", $"{rule.Label}: the system refused socket option {failed} on the outgoing side");
+        }
+
         if (!connect)
         {
             _targetAddress = target.Serialize();
             _peerAddress = new SocketAddress(target.AddressFamily);
         }
 
-        Target = target;
         Outgoing = (IPEndPoint?)outgoing.LocalEndPoint;
-        _bandwidth = policy.GetBandwidth(rule);
-        _logIo = (rule.Log & (LogEvents.IoOperation | LogEvents.Data)) != 0 || _context.Options.Debug > 0 || settings.Debug > 0;
-        _logPayload = (rule.Log & LogEvents.Data) != 0;
-        _openedAt = DateTimeOffset.UtcNow;
-        if (Interlocked.CompareExchange(ref _state, Open, Pending) != Pending)
-        {
-            // Closed (stopping) while the decision was under way; Close saw the socket or we dispose it.
-            outgoing.Dispose();
-            Interlocked.Exchange(ref _lease, null)?.Dispose();
-            return false;
-        }
-
-        Publish(SessionPhase.Opened, EndReason.None, null, TimeSpan.Zero);
-        return true;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -241,7 +305,7 @@ internal sealed class UdpFlow
             Interlocked.Add(ref _bytesToTarget, sent);
             if (_logIo)
             {
-                PublishIo(IoDirection.ClientToTarget, datagram.Span[..sent]);
+                _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, datagram.Span[..sent], _logPayload);
             }
         }
         catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
@@ -285,9 +349,9 @@ internal sealed class UdpFlow
                     Touch();
                     Interlocked.Increment(ref _packetsFromTarget);
                     Interlocked.Add(ref _bytesFromTarget, received);
-                    if (_bandwidth is not null)
+                    if (_bandwidth?.Reserve(received) is { } wait && wait > TimeSpan.Zero)
                     {
-                        await _bandwidth.TakeAsync(received, stopping).ConfigureAwait(false);
+                        await Task.Delay(wait, stopping).ConfigureAwait(false);
                     }
 
                     if (await _listener.SendToClientAsync(buffer.AsMemory(0, received), Key).ConfigureAwait(false))
@@ -296,7 +360,7 @@ internal sealed class UdpFlow
                         Interlocked.Add(ref _bytesToClient, received);
                         if (_logIo)
                         {
-                            PublishIo(IoDirection.TargetToClient, buffer.AsSpan(0, received));
+                            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, buffer.AsSpan(0, received), _logPayload);
                         }
                     }
                 }
@@ -314,7 +378,8 @@ internal sealed class UdpFlow
         }
         catch (Exception e) when (UdpSocketErrors.IsClosed(e))
         {
-            // Closed by the sweep, by an error on the client side, or by stopping.
+            // Closed by the sweep, by stopping, or after an error on the client side.
+            Close(EndReason.AdministrativeTermination);
         }
         catch (SocketException e)
         {
@@ -332,42 +397,11 @@ internal sealed class UdpFlow
 
     private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
-    private void Publish(SessionPhase phase, EndReason reason, string? detail, TimeSpan duration) =>
-        _context.Events.Publish(new SessionEvent(
-            DateTimeOffset.UtcNow,
-            Rule!,
-            TransportProtocol.Udp,
-            phase,
-            Client,
-            Local,
-            Outgoing,
-            Target,
-            Counters,
-            reason,
-            detail,
-            duration));
-
-    private void PublishIo(IoDirection direction, ReadOnlySpan<byte> datagram) =>
-        _context.Events.Publish(new SessionEvent(
-            DateTimeOffset.UtcNow,
-            Rule!,
-            TransportProtocol.Udp,
-            SessionPhase.IoOperation,
-            Client,
-            Local,
-            Outgoing,
-            Target,
-            Counters,
-            EndReason.None,
-            null,
-            DateTimeOffset.UtcNow - _openedAt,
-            direction,
-            datagram.Length,
-            _logPayload ? datagram.ToArray() : ReadOnlyMemory<byte>.Empty));
-
-    private static string DescribeFailure(Exception exception) => exception switch
+    private void ReturnFirst()
     {
-        SocketException socketException => UdpSocketErrors.Describe(socketException.SocketErrorCode),
-        _ => exception.Message,
-    };
+        if (Interlocked.Exchange(ref _first, null) is { } first)
+        {
+            ArrayPool<byte>.Shared.Return(first);
+        }
+    }
 }

@@ -1,33 +1,29 @@
-using Bouncer.Engine.Events;
+using Bouncer.Engine.Diagnostics;
 
 namespace Bouncer.Engine.Udp;
 
 /// <summary>
 /// The global cap on live UDP flows (<see cref="EngineOptions.MaxUdpFlows"/>), shared by every UDP
-/// listener of an engine. Spoofed source addresses cost a flow each, so without a cap a flood could
-/// exhaust file descriptors; at the cap new clients are dropped and existing flows keep working.
+/// listener of an engine. Spoofed source addresses cost a flow (and a socket) each, so without a cap
+/// a flood could exhaust file descriptors; at the cap datagrams from new clients are dropped, with a
+/// rate-limited warning, and existing flows keep working.
 /// </summary>
 internal sealed class UdpFlowBudget
 {
-    private static readonly TimeSpan NoticeInterval = TimeSpan.FromSeconds(10);
-
     private readonly int _max;
-    private readonly IEngineLog _log;
-    private readonly NoticeThrottle _notices = new(1, NoticeInterval);
+    private readonly RateLimitedLog _warnings;
     private int _count;
 
-    public UdpFlowBudget(int max, IEngineLog log)
+    public UdpFlowBudget(int max, RateLimitedLog warnings)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         _max = max;
-        _log = log;
+        _warnings = warnings;
     }
 
     public int Count => Volatile.Read(ref _count);
 
-    public int Max => _max;
-
-    /// <summary>Takes one flow slot; false (and a rate-limited notice) when the cap is reached.</summary>
+    /// <summary>Takes one flow slot; false (and a rate-limited warning) when the cap is reached.</summary>
     public bool TryAcquire()
     {
         while (true)
@@ -35,7 +31,7 @@ internal sealed class UdpFlowBudget
             var count = Volatile.Read(ref _count);
             if (count >= _max)
             {
-                NoteFull();
+                _warnings.Warning("udp:flow-cap", $"udp: limit of {_max} live flows reached, datagrams from new clients are dropped");
                 return false;
             }
 
@@ -47,16 +43,4 @@ internal sealed class UdpFlowBudget
     }
 
     public void Release() => Interlocked.Decrement(ref _count);
-
-    private void NoteFull()
-    {
-        if (!_notices.TryPass())
-        {
-            return;
-        }
-
-        var dropped = _notices.TakeSuppressed();
-        var since = dropped == 0 ? string.Empty : $" ({dropped} more dropped since the last notice)";
-        _log.Warning($"udp: limit of {_max} live flows reached, datagrams from new clients are dropped{since}");
-    }
 }

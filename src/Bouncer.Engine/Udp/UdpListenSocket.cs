@@ -66,7 +66,7 @@ internal sealed class UdpListenSocket : IDisposable
             }
             catch (SocketException e)
             {
-                _relay.Context.Log.Error($"udp {LocalEndPoint}: receiving failed, listener stops: {e.Message}");
+                _relay.Services.Warnings.Warning($"udp:receive:{LocalEndPoint}", $"udp {LocalEndPoint}: receiving failed, listener stops: {UdpSocketErrors.Describe(e.SocketErrorCode)}");
                 return;
             }
 
@@ -111,25 +111,27 @@ internal sealed class UdpListenSocket : IDisposable
 
     private void StartFlow(ReadOnlyMemory<byte> datagram, SocketAddress from, CancellationToken stopping)
     {
-        if (!_relay.Context.Budget.TryAcquire())
+        if (stopping.IsCancellationRequested || !_relay.Budget.TryAcquire())
         {
             return;
         }
 
         var key = Clone(from);
         var client = (IPEndPoint)EndPointFactory.Create(key);
-        var flow = new UdpFlow(this, _relay, key, client);
-        if (!_flows.TryAdd(key, flow))
-        {
-            // Only this socket's receive loops add flows; a duplicate means a racing loop added it first.
-            _relay.Context.Budget.Release();
-            return;
-        }
 
         // The listener's buffer is reused for the next datagram, so the first one travels in its own.
         var first = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
         datagram.CopyTo(first);
-        _relay.Own(flow.RunAsync(first, datagram.Length, stopping));
+        var flow = new UdpFlow(this, _relay, key, client, first, datagram.Length);
+        if (!_flows.TryAdd(key, flow))
+        {
+            // A second receive loop (the wildcard's) added this client a moment ago.
+            flow.Discard();
+            return;
+        }
+
+        // Runs synchronously up to its first wait, so a plain match opens the flow before the next datagram.
+        _relay.Services.Tracker.Run(flow);
     }
 
     private static SocketAddress Clone(SocketAddress address)

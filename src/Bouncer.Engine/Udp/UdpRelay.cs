@@ -1,111 +1,97 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Outgoing;
+using Bouncer.Engine.Sessions;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Udp;
 
 /// <summary>
 /// One UDP listener of the rule table: the socket (or, for a wildcard address, the sockets) that
-/// receive from all clients, the flows of the clients it passed, and the sweep that ends idle flows.
+/// receive from all clients, and the flows of the clients it passed. Flows are sessions of the
+/// engine's <see cref="SessionTracker"/>, which sweeps them for <c>timeout.io.udp</c>. Unlike a TCP
+/// listener, closing a UDP listener ends its flows: their replies can only leave through it.
 /// </summary>
-internal sealed class UdpRelay : IAsyncDisposable
+internal sealed class UdpRelay : IListenerService
 {
-    private const int RejectedNoticesPerSecond = 20;
+    private const int RejectedEventsPerSecond = 20;
 
+    private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly OwnedTasks _tasks = new();
+    private readonly OwnedTasks _receiveLoops = new();
     private readonly ConcurrentQueue<UdpListenSocket> _sockets = new();
-    private readonly NoticeThrottle _rejectedNotices = new(RejectedNoticesPerSecond, TimeSpan.FromSeconds(1));
-    private Listener _listener;
-    private Settings _settings;
+    private readonly NoticeThrottle _rejectedEvents = new(RejectedEventsPerSecond, TimeSpan.FromSeconds(1));
     private UdpWildcardSocket? _wildcard;
-    private int _started;
     private int _stopped;
 
-    public UdpRelay(Listener listener, Settings settings, UdpRelayContext context)
+    public UdpRelay(ListenerKey key, Socket boundSocket, EngineServices services, TargetResolver targets, UdpFlowBudget budget)
     {
-        if (listener.Protocol != TransportProtocol.Udp)
+        if (key.Protocol != TransportProtocol.Udp)
         {
-            throw new ArgumentException($"{listener} is not a UDP listener", nameof(listener));
+            throw new ArgumentException($"{key} is not a UDP listener", nameof(key));
         }
 
-        _listener = listener;
-        _settings = settings;
-        Context = context;
+        Key = key;
+        _socket = boundSocket;
+        Services = services;
+        Targets = targets;
+        Budget = budget;
+        LocalEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
     }
 
-    public UdpRelayContext Context { get; }
+    public ListenerKey Key { get; }
 
-    /// <summary>The listener's current rules; replaced on reload, while live flows keep the rule they matched.</summary>
-    public Listener Listener => Volatile.Read(ref _listener);
+    public EngineServices Services { get; }
 
-    public Settings Settings => Volatile.Read(ref _settings);
+    public TargetResolver Targets { get; }
+
+    public UdpFlowBudget Budget { get; }
 
     /// <summary>The bound address and port (the OS's port when the listener asked for port 0).</summary>
-    public IPEndPoint LocalEndPoint { get; private set; } = new(IPAddress.None, 0);
+    public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>Live flows of this listener.</summary>
     public int FlowCount => _sockets.Sum(s => s.FlowCount);
 
-    /// <summary>Binds the listener socket and starts receiving. A bind failure is a <see cref="ListenerBindException"/> and leaves nothing bound.</summary>
+    /// <summary>The listener's rules in the table in force; a flow keeps the rule it matched across reloads.</summary>
+    public ImmutableArray<Rule> CurrentRules => Services.CurrentListeners().RulesOf(Key);
+
+    public Settings CurrentSettings => Services.CurrentListeners().Table?.Settings ?? Settings.Defaults;
+
     public void Start()
     {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
+        UdpSockets.PrepareListener(_socket);
+        var failed = UdpSockets.ApplyOptions(_socket, SocketSide.Internal, CurrentSettings, null);
+        if (failed is not null)
         {
-            throw new InvalidOperationException($"{Listener} is already started");
+            Services.Warnings.Warning($"sockopt:{Key}:{failed}", $"udp {Key.Endpoint}: the system refused socket option {failed} on the listener");
         }
 
-        var listener = Listener;
-        var endpoint = listener.Endpoint;
-        Socket socket;
-        try
+        if (Key.Endpoint.IsWildcard)
         {
-            socket = UdpSockets.CreateListener(endpoint.ToIPEndPoint(), listener.FreeBind, shared: endpoint.IsWildcard);
-        }
-        catch (SocketException e)
-        {
-            var rules = string.Join(", ", listener.Rules.Select(r => r.Label));
-            throw new ListenerBindException($"cannot listen on udp {endpoint} ({rules}): {e.Message}", e);
-        }
-
-        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
-        if (endpoint.IsWildcard)
-        {
-            _wildcard = new UdpWildcardSocket(socket, this, endpoint.Port);
-            _tasks.Add(_wildcard.ReceiveLoopAsync(_stopping.Token));
+            _wildcard = new UdpWildcardSocket(_socket, this, Key.Endpoint.Port);
+            _receiveLoops.Add(_wildcard.ReceiveLoopAsync(_stopping.Token));
         }
         else
         {
-            AddSocket(new UdpListenSocket(socket, this, endpoint.Port));
+            AddSocket(new UdpListenSocket(_socket, this, Key.Endpoint.Port));
         }
-
-        _tasks.Add(SweepLoopAsync(_stopping.Token));
     }
 
-    /// <summary>Takes a reloaded table's version of this listener; flows keep the rule they matched.</summary>
-    public void Update(Listener listener, Settings settings)
-    {
-        if (listener.Key != Listener.Key)
-        {
-            throw new ArgumentException($"{listener} is not {Listener}", nameof(listener));
-        }
-
-        Volatile.Write(ref _listener, listener);
-        Volatile.Write(ref _settings, settings);
-    }
-
-    /// <summary>Closes the listener sockets, ends every flow with "administrative termination" and waits for all loops.</summary>
-    public async Task StopAsync()
+    /// <summary>Closes the listener sockets, ends every flow with "administrative termination" and waits for the receive loops.</summary>
+    public async ValueTask StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
-            await _tasks.WhenAllAsync().ConfigureAwait(false);
             return;
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _wildcard?.Dispose();
+        _socket.Dispose();
         foreach (var socket in _sockets)
         {
             socket.Dispose();
@@ -115,15 +101,14 @@ internal sealed class UdpRelay : IAsyncDisposable
         {
             foreach (var flow in socket.Flows)
             {
-                flow.Close(EndReason.AdministrativeTermination);
+                flow.Terminate(EndReason.AdministrativeTermination);
             }
         }
 
-        await _tasks.WhenAllAsync().ConfigureAwait(false);
+        await _receiveLoops.WhenAllAsync().ConfigureAwait(false);
+        ReportSuppressedRejections();
         _stopping.Dispose();
     }
-
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     /// <summary>Registers a listener socket and starts its receive loop.</summary>
     internal void AddSocket(UdpListenSocket socket)
@@ -135,70 +120,31 @@ internal sealed class UdpRelay : IAsyncDisposable
             return;
         }
 
-        _tasks.Add(socket.ReceiveLoopAsync(_stopping.Token));
+        _receiveLoops.Add(socket.ReceiveLoopAsync(_stopping.Token));
     }
 
-    /// <summary>Awaited on stop: a flow's loop, started by a listener socket.</summary>
-    internal void Own(Task task) => _tasks.Add(task);
-
     /// <summary>
-    /// A client that was blocked, hit a limit, or failed before its flow opened. Each such datagram
-    /// would be an event, so a flood is cut to a sample per second plus a count (see the sweep).
+    /// The Closed event of a client that was blocked, hit a limit, or failed before its flow opened.
+    /// Each such datagram would be an event, so a flood is cut to a sample per second; the number
+    /// left out is logged when the next one passes.
     /// </summary>
-    internal void PublishRejected(Rule rule, IPEndPoint client, IPEndPoint local, EndReason reason, string? detail)
+    internal void PublishRejected(SessionIdentity identity, IPEndPoint? target, EndReason reason, string? detail)
     {
-        if (!_rejectedNotices.TryPass())
+        if (!_rejectedEvents.TryPass())
         {
             return;
         }
 
-        Context.Events.Publish(new SessionEvent(
-            DateTimeOffset.UtcNow,
-            rule,
-            TransportProtocol.Udp,
-            SessionPhase.Closed,
-            client,
-            local,
-            null,
-            null,
-            default,
-            reason,
-            detail,
-            TimeSpan.Zero));
+        Services.Events.Closed(identity, null, target, default, reason, detail);
+        ReportSuppressedRejections();
     }
 
-    private async Task SweepLoopAsync(CancellationToken stopping)
+    private void ReportSuppressedRejections()
     {
-        using var timer = new PeriodicTimer(Context.SweepInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                Sweep();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    /// <summary>Ends idle flows and reports how many rejections were not published.</summary>
-    private void Sweep()
-    {
-        var now = Environment.TickCount64;
-        foreach (var socket in _sockets)
-        {
-            foreach (var flow in socket.Flows)
-            {
-                flow.Sweep(now);
-            }
-        }
-
-        var suppressed = _rejectedNotices.TakeSuppressed();
+        var suppressed = _rejectedEvents.TakeSuppressed();
         if (suppressed > 0)
         {
-            Context.Log.Info($"udp {LocalEndPoint}: {suppressed} more datagrams from blocked or refused clients were not reported");
+            Services.Warnings.Warning($"udp:rejected:{Key}", $"udp {Key.Endpoint}: {suppressed} more datagrams from blocked or refused clients were not reported");
         }
     }
 }

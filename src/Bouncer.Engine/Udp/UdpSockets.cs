@@ -1,54 +1,60 @@
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Net;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Udp;
 
-/// <summary>Creates the datagram sockets of the UDP relay with the options each role needs.</summary>
+/// <summary>Creates and prepares the datagram sockets of the UDP relay.</summary>
 internal static class UdpSockets
 {
     /// <summary>Large enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
     public const int DatagramBufferSize = 65536;
 
-    // Raw option numbers: .NET's ReuseAddress also sets SO_REUSEPORT on Linux, which would let a
-    // second socket of the same user load-balance our datagrams away; plain SO_REUSEADDR does not.
+    // Plain SO_REUSEADDR, set raw: on Linux it lets an address-specific socket share a port with the
+    // wildcard socket, which the listener factory also opened with SO_REUSEADDR.
     private const int LinuxSolSocket = 1;
     private const int LinuxSoReuseAddr = 2;
-    private const int LinuxSolIp = 0;
-    private const int LinuxIpFreeBind = 15;
-    private const int LinuxSolIpv6 = 41;
-    private const int LinuxIpv6FreeBind = 78;
 
     // Windows reports an ICMP port unreachable caused by an earlier send as WSAECONNRESET on the
     // next receive of an unconnected socket; a listener must not see other clients' errors.
     private const int WindowsSioUdpConnReset = unchecked((int)0x9800000C);
 
+    /// <summary>Prepares a bound listener socket: ICMP errors about earlier sends must not surface on it.</summary>
+    public static void PrepareListener(Socket socket)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            socket.IOControl(WindowsSioUdpConnReset, [0, 0, 0, 0], null);
+        }
+    }
+
     /// <summary>
-    /// A socket that receives from all clients on <paramref name="endpoint"/>. <paramref name="shared"/>
-    /// sockets allow an address-specific socket on the same port next to a wildcard one (see
-    /// <see cref="UdpWildcardSocket"/>); both sides of that pair must set it.
+    /// The socket for one local address of a wildcard listener, on the wildcard's port (see
+    /// <see cref="UdpWildcardSocket"/>).
     /// </summary>
-    public static Socket CreateListener(IPEndPoint endpoint, bool freeBind, bool shared)
+    public static Socket CreateAddressListener(IPEndPoint endpoint)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
-                // "::" listens for IPv6 only, so a "0.0.0.0" listener on the same port can coexist.
                 socket.DualMode = false;
             }
 
-            if (shared)
+            if (OperatingSystem.IsLinux())
             {
-                AllowAddressSpecificNeighbour(socket);
+                socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
+            }
+            else if (!OperatingSystem.IsWindows())
+            {
+                // BSD and macOS: SO_REUSEADDR allows a specific address next to a wildcard. Windows
+                // allows that pair by default, and its SO_REUSEADDR would allow taking over the port.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             }
 
-            if (freeBind)
-            {
-                EnableFreeBind(socket);
-            }
-
-            IgnoreConnectionResets(socket);
+            PrepareListener(socket);
             socket.Bind(endpoint);
             return socket;
         }
@@ -60,11 +66,12 @@ internal static class UdpSockets
     }
 
     /// <summary>
-    /// The outgoing socket of one flow: bound to <paramref name="source"/> (or the OS's choice), and
-    /// connected to <paramref name="target"/> when <paramref name="connect"/> is set so the kernel drops
-    /// datagrams from any other sender.
+    /// The outgoing socket of one flow: bound to <paramref name="source"/> (or the OS's choice), on the
+    /// client's port when <c>compatibility: sameport</c> asks and it is free, and connected to
+    /// <paramref name="target"/> when <paramref name="connect"/> is set, so the kernel drops datagrams
+    /// from any other sender.
     /// </summary>
-    public static Socket CreateOutgoing(IPEndPoint target, IPAddress? source, bool connect)
+    public static Socket CreateOutgoing(IPEndPoint target, IPAddress? source, int samePort, bool connect, Rule rule, Settings settings)
     {
         var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
@@ -74,7 +81,12 @@ internal static class UdpSockets
                 socket.DualMode = false;
             }
 
-            socket.Bind(new IPEndPoint(source ?? AnyOf(target.AddressFamily), 0));
+            if (source is not null && HasExternalFreeBind(settings, rule))
+            {
+                RawSocketOptions.TrySetFreeBind(socket);
+            }
+
+            Bind(socket, source ?? AnyOf(target.AddressFamily), samePort);
             if (connect)
             {
                 socket.Connect(target);
@@ -89,46 +101,40 @@ internal static class UdpSockets
         }
     }
 
+    /// <summary>Applies the socket options that make sense for a datagram socket; returns the first the OS refused.</summary>
+    public static string? ApplyOptions(Socket socket, SocketSide side, Settings settings, Rule? rule) =>
+        SocketOptionApplier.Apply(
+            socket,
+            side,
+            keepAlive: false,
+            [.. settings.SocketOptions.Where(IsForDatagrams)],
+            rule is null ? [] : [.. rule.SocketOptions.Where(IsForDatagrams)]);
+
     public static IPAddress AnyOf(AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
-    private static void AllowAddressSpecificNeighbour(Socket socket)
+    private static void Bind(Socket socket, IPAddress address, int samePort)
     {
-        if (OperatingSystem.IsLinux())
+        if (samePort > 0)
         {
-            socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
-        }
-        else if (!OperatingSystem.IsWindows())
-        {
-            // BSD and macOS: SO_REUSEADDR allows a specific address next to a wildcard.
-            // Windows allows that pair by default, and its SO_REUSEADDR would allow stealing the port.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        }
-    }
-
-    private static void EnableFreeBind(Socket socket)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
+            try
+            {
+                socket.Bind(new IPEndPoint(address, samePort));
+                return;
+            }
+            catch (SocketException)
+            {
+                // The client's port is taken on this address: any port, as Barefoot does.
+            }
         }
 
-        var value = BitConverter.GetBytes(1);
-        if (socket.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            socket.SetRawSocketOption(LinuxSolIpv6, LinuxIpv6FreeBind, value);
-        }
-        else
-        {
-            socket.SetRawSocketOption(LinuxSolIp, LinuxIpFreeBind, value);
-        }
+        socket.Bind(new IPEndPoint(address, 0));
     }
 
-    private static void IgnoreConnectionResets(Socket socket)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            socket.IOControl(WindowsSioUdpConnReset, [0, 0, 0, 0], null);
-        }
-    }
+    private static bool IsForDatagrams(SocketOption option) => option.Kind is
+        SocketOptionKind.ReceiveBuffer or SocketOptionKind.SendBuffer or SocketOptionKind.TypeOfService or SocketOptionKind.TimeToLive;
+
+    private static bool HasExternalFreeBind(Settings settings, Rule rule) =>
+        settings.SocketOptions.Concat(rule.SocketOptions)
+            .Any(o => o.Side == SocketSide.External && o.Kind == SocketOptionKind.FreeBind && o.Value != 0);
 }

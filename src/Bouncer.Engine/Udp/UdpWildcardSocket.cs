@@ -16,7 +16,7 @@ namespace Bouncer.Engine.Udp;
 /// Binding one socket per interface address up front was the alternative; it misses addresses that
 /// reach the host without being listed on an interface (all of 127.0.0.0/8 on lo, addresses added
 /// after start), while splitting on first contact covers exactly the addresses clients use.
-/// Both sockets of a pair need SO_REUSEADDR (see <see cref="UdpSockets.CreateListener"/>).
+/// Both sockets of a pair need SO_REUSEADDR (see <see cref="UdpSockets.CreateAddressListener"/>).
 /// </remarks>
 internal sealed class UdpWildcardSocket : IDisposable
 {
@@ -28,7 +28,6 @@ internal sealed class UdpWildcardSocket : IDisposable
     private readonly UdpRelay _relay;
     private readonly int _matchPort;
     private readonly Dictionary<IPAddress, UdpListenSocket> _byAddress = [];
-    private readonly NoticeThrottle _notices = new(1, TimeSpan.FromSeconds(10));
 
     public UdpWildcardSocket(Socket socket, UdpRelay relay, int matchPort)
     {
@@ -62,7 +61,7 @@ internal sealed class UdpWildcardSocket : IDisposable
             }
             catch (SocketException e)
             {
-                _relay.Context.Log.Error($"udp {LocalEndPoint}: receiving failed, listener stops: {e.Message}");
+                _relay.Services.Warnings.Warning($"udp:receive:{LocalEndPoint}", $"udp {LocalEndPoint}: receiving failed, listener stops: {UdpSocketErrors.Describe(e.SocketErrorCode)}");
                 return;
             }
 
@@ -96,13 +95,13 @@ internal sealed class UdpWildcardSocket : IDisposable
 
             if (_byAddress.Count >= MaxAddressSockets)
             {
-                Notice($"udp {LocalEndPoint}: more than {MaxAddressSockets} local addresses in use, datagrams to {address} are dropped");
+                Notice("addresses", $"udp {LocalEndPoint}: more than {MaxAddressSockets} local addresses in use, datagrams to {address} are dropped");
                 return null;
             }
 
             try
             {
-                var socket = UdpSockets.CreateListener(new IPEndPoint(address, LocalEndPoint.Port), freeBind: false, shared: true);
+                var socket = UdpSockets.CreateAddressListener(new IPEndPoint(address, LocalEndPoint.Port));
                 var specific = new UdpListenSocket(socket, _relay, _matchPort);
                 _byAddress.Add(address, specific);
                 _relay.AddSocket(specific);
@@ -110,17 +109,11 @@ internal sealed class UdpWildcardSocket : IDisposable
             }
             catch (SocketException e)
             {
-                Notice($"udp {LocalEndPoint}: cannot bind {address} to reply from it, its datagrams are dropped: {e.Message}");
+                Notice("bind", $"udp {LocalEndPoint}: cannot bind {address} to reply from it, its datagrams are dropped: {e.Message}");
                 return null;
             }
         }
     }
 
-    private void Notice(string message)
-    {
-        if (_notices.TryPass())
-        {
-            _relay.Context.Log.Warning(message);
-        }
-    }
+    private void Notice(string what, string message) => _relay.Services.Warnings.Warning($"udp:{what}:{LocalEndPoint}", message);
 }

@@ -1,37 +1,88 @@
+using System.Collections.Immutable;
 using System.Net;
+using Bouncer.Engine.Diagnostics;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Matching;
+using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Udp;
+using Bouncer.Rules.Environment;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
 
-/// <summary>A started <see cref="UdpRelay"/> for one listener, with its events recorded.</summary>
+/// <summary>
+/// A started <see cref="UdpRelay"/> for the one UDP listener of a table, wired to the engine's own
+/// matcher, limits, event publisher, session tracker and sweeper, with events and notices recorded.
+/// </summary>
 internal sealed class UdpRelayHarness : IAsyncDisposable
 {
-    private UdpRelayHarness(UdpRelay relay, RecordingEvents events)
+    private readonly CancellationTokenSource _stopping;
+    private readonly SessionTracker _tracker;
+    private readonly Task _sweeper;
+
+    private UdpRelayHarness(UdpRelay relay, RecordingEvents events, CancellationTokenSource stopping, SessionTracker tracker, Task sweeper)
     {
         Relay = relay;
         Events = events;
+        _stopping = stopping;
+        _tracker = tracker;
+        _sweeper = sweeper;
     }
 
     public UdpRelay Relay { get; }
 
     public RecordingEvents Events { get; }
 
+    /// <summary>Live sessions (flows) the tracker holds.</summary>
+    public int Sessions => _tracker.Count;
+
     /// <summary>Where clients send: the listener's address (or <paramref name="reachedAt"/> for a wildcard) and bound port.</summary>
     public IPEndPoint ListenAt(IPAddress? reachedAt = null) => new(reachedAt ?? Relay.LocalEndPoint.Address, Relay.LocalEndPoint.Port);
 
     public static UdpRelayHarness Start(RuleTable table, EngineOptions? options = null)
     {
+        options ??= new EngineOptions();
         var events = new RecordingEvents();
-        var context = new UdpRelayContext(options ?? new EngineOptions(), events, events, new InterimUdpPolicy())
-        {
-            SweepInterval = TimeSpan.FromMilliseconds(200),
-        };
+        var stopping = new CancellationTokenSource();
+        var resolver = new NoNames();
+        var limits = new LimitRegistry();
+        var tracker = new SessionTracker(events);
+        var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
+        var services = new EngineServices(
+            options,
+            () => snapshot,
+            new SessionMatcher(resolver),
+            resolver,
+            limits,
+            new SessionEventPublisher(events, events, options.Debug),
+            tracker,
+            new RateLimitedLog(events, TimeSpan.FromSeconds(10)),
+            stopping.Token);
         var listener = table.Listeners.Single(l => l.Protocol == TransportProtocol.Udp);
-        var relay = new UdpRelay(listener, table.Settings, context);
+        var relay = (UdpRelay)new UdpListenerServiceFactory(services).Create(listener.Key, ListenerSocketFactory.Bind(listener));
         relay.Start();
-        return new UdpRelayHarness(relay, events);
+        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100)).RunAsync(stopping.Token);
+        return new UdpRelayHarness(relay, events, stopping, tracker, sweeper);
     }
 
-    public async ValueTask DisposeAsync() => await Relay.StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Relay.StopAsync();
+        await _stopping.CancelAsync();
+        _tracker.TerminateAll(EndReason.AdministrativeTermination);
+        await _tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        await _sweeper;
+        _stopping.Dispose();
+    }
+
+    /// <summary>No DNS in tests: every name is unknown.</summary>
+    private sealed class NoNames : INameResolver
+    {
+        public ValueTask<string?> ReverseLookupAsync(IPAddress address, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
+
+        public ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string hostname, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyList<IPAddress>>([]);
+    }
 }
