@@ -7,7 +7,6 @@ using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Udp;
-using Bouncer.Rules.Environment;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
@@ -75,14 +74,5 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
         await _tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
         await _sweeper;
         _stopping.Dispose();
-    }
-
-    /// <summary>No DNS in tests: every name is unknown.</summary>
-    private sealed class NoNames : INameResolver
-    {
-        public ValueTask<string?> ReverseLookupAsync(IPAddress address, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
-
-        public ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string hostname, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyList<IPAddress>>([]);
     }
 }

@@ -18,15 +18,16 @@ internal sealed class UdpRuleBuilder
         TimeSpan? idleTimeout = null,
         SessionLimits? limits = null,
         LogEvents log = LogEvents.None,
-        IPAddress? redirectFrom = null)
+        IPAddress? redirectFrom = null,
+        long? bandwidth = null)
     {
-        Add(Verdict.Pass, listen, new BounceTarget(target.Address, null, target.Port), from, idleTimeout, limits, log, redirectFrom);
+        Add(Verdict.Pass, listen, new BounceTarget(target.Address, null, target.Port), from, idleTimeout, limits, log, redirectFrom, bandwidth);
         return this;
     }
 
     public UdpRuleBuilder Block(IPEndPoint listen, AddressPattern? from = null)
     {
-        Add(Verdict.Block, listen, null, from, null, null, LogEvents.None, null);
+        Add(Verdict.Block, listen, null, from, null, null, LogEvents.None, null, null);
         return this;
     }
 
@@ -45,7 +46,8 @@ internal sealed class UdpRuleBuilder
         TimeSpan? idleTimeout,
         SessionLimits? limits,
         LogEvents log,
-        IPAddress? redirectFrom)
+        IPAddress? redirectFrom,
+        long? bandwidth)
     {
         var number = _rules.Count + 1;
         var endpoint = new ListenEndpoint(listen.Address, listen.Port);
@@ -59,7 +61,7 @@ internal sealed class UdpRuleBuilder
             log,
             Settings.Timeouts with { IoUdp = idleTimeout ?? Settings.Timeouts.IoUdp },
             limits ?? SessionLimits.None,
-            null,
+            bandwidth,
             redirectFrom,
             ImmutableArray<SocketOption>.Empty,
             new SourcePosition("test.conf", number, 1)));
