@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Outgoing;
@@ -129,6 +128,11 @@ internal sealed class UdpFlow : ITrackedSession
     /// Sends one client datagram to the target. Called by the listener's receive loop with its own
     /// buffer, so the datagram is gone when this returns. Pending and closed flows drop it.
     /// </summary>
+    /// <remarks>
+    /// Not an async method: a UDP send nearly always completes at once, and then nothing is
+    /// allocated, not even a state machine (async methods are classes in Debug builds). Only a send
+    /// that has to wait goes through <see cref="AwaitSendToTargetAsync"/>.
+    /// </remarks>
     public ValueTask ForwardFromClientAsync(ReadOnlyMemory<byte> datagram)
     {
         if (Volatile.Read(ref _state) != Open)
@@ -146,7 +150,26 @@ internal sealed class UdpFlow : ITrackedSession
             return ValueTask.CompletedTask;
         }
 
-        return SendToTargetAsync(datagram);
+        ValueTask<int> sending;
+        try
+        {
+            sending = _targetAddress is null
+                ? _outgoing!.SendAsync(datagram, SocketFlags.None)
+                : _outgoing!.SendToAsync(datagram, SocketFlags.None, _targetAddress);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            SendToTargetFailed(e);
+            return ValueTask.CompletedTask;
+        }
+
+        if (sending.IsCompletedSuccessfully)
+        {
+            SentToTarget(datagram.Span[..sending.Result]);
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitSendToTargetAsync(sending, datagram);
     }
 
     private void Close(EndReason reason, string? detail = null)
@@ -292,31 +315,40 @@ internal sealed class UdpFlow : ITrackedSession
         Outgoing = (IPEndPoint?)outgoing.LocalEndPoint;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendToTargetAsync(ReadOnlyMemory<byte> datagram)
+    private async ValueTask AwaitSendToTargetAsync(ValueTask<int> sending, ReadOnlyMemory<byte> datagram)
     {
-        var socket = _outgoing!;
         try
         {
-            var sent = _targetAddress is null
-                ? await socket.SendAsync(datagram, SocketFlags.None).ConfigureAwait(false)
-                : await socket.SendToAsync(datagram, SocketFlags.None, _targetAddress).ConfigureAwait(false);
-            Interlocked.Increment(ref _packetsToTarget);
-            Interlocked.Add(ref _bytesToTarget, sent);
-            if (_logIo)
-            {
-                _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, datagram.Span[..sent], _logPayload);
-            }
+            var sent = await sending.ConfigureAwait(false);
+            SentToTarget(datagram.Span[..sent]);
         }
-        catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // A connected socket reports an earlier ICMP error (port unreachable) on the next send.
-            Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(e.SocketErrorCode));
+            SendToTargetFailed(e);
         }
-        catch (Exception e) when (UdpSocketErrors.IsClosed(e))
+    }
+
+    private void SentToTarget(ReadOnlySpan<byte> sent)
+    {
+        Interlocked.Increment(ref _packetsToTarget);
+        Interlocked.Add(ref _bytesToTarget, sent.Length);
+        if (_logIo)
+        {
+            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, sent, _logPayload);
+        }
+    }
+
+    private void SendToTargetFailed(Exception exception)
+    {
+        if (UdpSocketErrors.IsClosed(exception))
         {
             // Closed under the send: the flow has already ended.
+            return;
         }
+
+        // A connected socket reports an earlier ICMP error (port unreachable) on the next send.
+        var error = exception is SocketException socketException ? socketException.SocketErrorCode : SocketError.SocketError;
+        Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(error));
     }
 
     /// <summary>
@@ -354,7 +386,19 @@ internal sealed class UdpFlow : ITrackedSession
                         await Task.Delay(wait, stopping).ConfigureAwait(false);
                     }
 
-                    if (await _listener.SendToClientAsync(buffer.AsMemory(0, received), Key).ConfigureAwait(false))
+                    bool delivered;
+                    try
+                    {
+                        await _listener.SendToClientAsync(buffer.AsMemory(0, received), Key).ConfigureAwait(false);
+                        delivered = true;
+                    }
+                    catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+                    {
+                        // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
+                        delivered = false;
+                    }
+
+                    if (delivered)
                     {
                         Interlocked.Increment(ref _packetsToClient);
                         Interlocked.Add(ref _bytesToClient, received);

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace Bouncer.Engine.Udp;
 
@@ -89,21 +88,9 @@ internal sealed class UdpListenSocket : IDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Sends a reply to a client from this socket's address and port; false when the datagram was dropped.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> SendToClientAsync(ReadOnlyMemory<byte> datagram, SocketAddress client)
-    {
-        try
-        {
-            await _socket.SendToAsync(datagram, SocketFlags.None, client).ConfigureAwait(false);
-            return true;
-        }
-        catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
-        {
-            // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
-            return false;
-        }
-    }
+    /// <summary>Sends a reply to a client from this socket's address and port.</summary>
+    public ValueTask<int> SendToClientAsync(ReadOnlyMemory<byte> datagram, SocketAddress client) =>
+        _socket.SendToAsync(datagram, SocketFlags.None, client);
 
     public void Remove(UdpFlow flow) => _flows.TryRemove(KeyValuePair.Create(flow.Key, flow));
 
