@@ -165,6 +165,28 @@ internal static class TestNet
         }
     }
 
+    /// <summary>
+    /// Connects and waits for the peer to end the stream. A reset that arrives so fast that the
+    /// connect itself reports it counts as "reset".
+    /// </summary>
+    public static async Task<string> ConnectAndWaitForEndAsync(IPEndPoint remote, IPEndPoint? source, TimeSpan timeout)
+    {
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(remote, source);
+        }
+        catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return "reset";
+        }
+
+        using (socket)
+        {
+            return await WaitForEndAsync(socket, timeout);
+        }
+    }
+
     public static void Reset(Socket socket)
     {
         socket.LingerState = new LingerOption(true, 0);
