@@ -12,8 +12,9 @@ namespace Bouncer.Engine.Limits;
 /// </summary>
 internal sealed class BandwidthLimiter
 {
-    // A sender that was idle may start this far "in the past": a small burst, not a saved-up flood.
-    private static readonly long BurstTicks = Stopwatch.Frequency / 50;
+    // A sender may start this far "in the past": it absorbs timer overshoot (a late wake-up is made
+    // up by the next slices instead of lost) and allows a small burst after idling, not a saved-up flood.
+    private static readonly long BurstTicks = Stopwatch.Frequency / 10;
 
     // Waits shorter than this are not slept; the virtual clock still charges them, so the next wait is longer.
     private static readonly long MinimumWaitTicks = Stopwatch.Frequency / 1000;

@@ -1,4 +1,4 @@
-namespace Bouncer.Engine.Listening;
+namespace Bouncer.Engine;
 
 /// <summary>What applying a rule table did to the listeners.</summary>
 public sealed record ReloadSummary(int Opened, int Kept, int Closed)

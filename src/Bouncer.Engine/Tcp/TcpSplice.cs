@@ -141,6 +141,11 @@ internal sealed class TcpSplice
     /// <summary>Ends the session from outside (timeout, shutdown): both sockets are closed.</summary>
     public void Terminate(EndReason reason) => End(reason, null, reset: false);
 
+    /// <summary>
+    /// A reset closes at once with linger 0 (RST). A graceful end only shuts both directions down:
+    /// that sends FIN and wakes the pending receives, and the sockets are disposed once the loops
+    /// are done. Disposing a socket with an operation still pending would abort it with a reset.
+    /// </summary>
     private static void Close(Socket socket, bool reset)
     {
         try
@@ -148,13 +153,16 @@ internal sealed class TcpSplice
             if (reset)
             {
                 socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
             }
-
-            socket.Dispose();
+            else
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
-            // Already closed: nothing left to do.
+            // Already closed or never connected: nothing left to do.
         }
     }
 
