@@ -1,5 +1,6 @@
 using System.Net;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
@@ -18,8 +19,7 @@ public sealed class UdpFlowLifetimeTests
     public async Task An_idle_flow_expires_with_a_Closed_event_carrying_bytes_and_packets_each_way()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, idleTimeout: TimeSpan.FromSeconds(1)).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1))));
         using var client = new UdpTestClient(ClientHost);
 
         await client.EchoAsync(new byte[100], relay.ListenAt());
@@ -45,7 +45,7 @@ public sealed class UdpFlowLifetimeTests
     public async Task Stopping_the_listener_ends_its_flows_with_administrative_termination()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(OtherClientHost);
         await first.EchoAsync("one"u8.ToArray(), relay.ListenAt());
@@ -64,9 +64,9 @@ public sealed class UdpFlowLifetimeTests
     public async Task A_block_rule_drops_the_datagram_and_raises_a_blocked_event()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Block(new IPEndPoint(Listen, 0), from: UdpRuleBuilder.Host("127.0.0.5"))
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Block(1, new IPEndPoint(Listen, 0)).FromHost("127.0.0.5"),
+            UdpRules.Pass(2, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var blocked = new UdpTestClient(ClientHost);
         using var passed = new UdpTestClient(OtherClientHost);
 
@@ -86,8 +86,7 @@ public sealed class UdpFlowLifetimeTests
     public async Task No_matching_rule_is_the_implicit_block_and_a_flood_of_blocked_datagrams_is_reported_by_sample_and_count()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, from: UdpRuleBuilder.Host("127.0.0.9")).Build());
+        var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).FromHost("127.0.0.9")));
         using var client = new UdpTestClient(ClientHost);
 
         for (var i = 0; i < 500; i++)
@@ -105,7 +104,7 @@ public sealed class UdpFlowLifetimeTests
 
         // 20 per second are published; sending 500 takes far less than the seconds needed to publish them all.
         Assert.InRange(blocked.Count, 1, 100);
-        Assert.Contains(relay.Events.Notices, n => n.Contains("more datagrams from blocked or refused clients were not reported", StringComparison.Ordinal));
+        Assert.Contains(relay.Log.Lines, n => n.Contains("more datagrams from blocked or refused clients were not reported", StringComparison.Ordinal));
         Assert.Equal(0, target.DistinctSenders);
     }
 
@@ -113,8 +112,8 @@ public sealed class UdpFlowLifetimeTests
     public async Task Session_max_counts_live_flows_and_frees_a_place_when_one_expires()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, idleTimeout: TimeSpan.FromSeconds(1), limits: new SessionLimits(2, null, null, null)).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1)) with { Limits = new SessionLimits(2, null, null, null) }));
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(ClientHost);
         using var third = new UdpTestClient(ClientHost);
@@ -127,7 +126,7 @@ public sealed class UdpFlowLifetimeTests
         Assert.Equal(third.LocalEndPoint, refused.Client);
         Assert.Equal("session.max", refused.ErrorDetail);
         Assert.False(await third.ReceivesAnythingWithinAsync(TimeSpan.FromMilliseconds(300)));
-        Assert.Contains(relay.Events.Notices, n => n.Contains("session.max reached, refusing udp client", StringComparison.Ordinal));
+        Assert.Contains(relay.Log.Lines, n => n.Contains("session.max reached, refusing udp client", StringComparison.Ordinal));
 
         // Once the two flows have expired, the third client gets a place.
         await relay.Events.WaitForAsync(e => e.Reason == EndReason.IoTimeout && e.Client.Equals(second.LocalEndPoint), EventWait);
@@ -139,8 +138,8 @@ public sealed class UdpFlowLifetimeTests
     public async Task Session_state_max_limits_flows_per_client_address()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, limits: new SessionLimits(null, null, 1, null)).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Limits = new SessionLimits(null, null, 1, null) }));
         using var first = new UdpTestClient(ClientHost);
         using var sameAddress = new UdpTestClient(ClientHost);
         using var otherAddress = new UdpTestClient(OtherClientHost);
@@ -159,8 +158,8 @@ public sealed class UdpFlowLifetimeTests
     public async Task Session_throttle_limits_new_flows_per_period()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, limits: new SessionLimits(null, new Throttle(2, TimeSpan.FromMinutes(1)), null, null)).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Limits = new SessionLimits(null, new Throttle(2, TimeSpan.FromMinutes(1)), null, null) }));
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(ClientHost);
         using var third = new UdpTestClient(OtherClientHost);
@@ -181,8 +180,8 @@ public sealed class UdpFlowLifetimeTests
     public async Task Bandwidth_drops_client_datagrams_over_the_rules_rate()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, bandwidth: 1000).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { BandwidthBytesPerSecond = 1000 }));
         using var client = new UdpTestClient(ClientHost);
 
         // One 1000-byte datagram is a second's worth; 20 sent at once cannot all pass.
@@ -204,10 +203,10 @@ public sealed class UdpFlowLifetimeTests
     public async Task IoOperation_events_are_raised_per_datagram_only_when_the_rule_asks()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var logged = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, log: LogEvents.Data).Build());
-        await using var quiet = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint, log: LogEvents.Connect | LogEvents.Disconnect).Build());
+        await using var logged = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Log = LogEvents.Data }));
+        await using var quiet = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Log = LogEvents.Connect | LogEvents.Disconnect }));
         using var client = new UdpTestClient(ClientHost);
 
         await client.EchoAsync("seen"u8.ToArray(), logged.ListenAt());

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Bouncer.Engine.Tests.Udp;
@@ -35,8 +36,7 @@ public sealed class UdpRelayAllocationTests
     public async Task The_steady_state_path_allocates_nothing_per_datagram()
     {
         await using var target = new UdpEchoTarget(IPAddress.Parse("127.0.0.4"));
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0), target.EndPoint)));
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 5_000 };
         client.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.5"), 0));
         var listenAt = relay.ListenAt().Serialize();

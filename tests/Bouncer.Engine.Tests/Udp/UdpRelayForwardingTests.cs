@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
@@ -18,7 +19,7 @@ public sealed class UdpRelayForwardingTests
     public async Task Relays_request_and_response_for_200_concurrent_clients_with_one_flow_each()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         var clients = Enumerable.Range(0, 200).Select(_ => new UdpTestClient(ClientHost)).ToList();
         try
         {
@@ -47,7 +48,7 @@ public sealed class UdpRelayForwardingTests
     public async Task Replies_come_from_the_listener_address_and_port()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var client = new UdpTestClient(ClientHost);
 
         var from = await client.EchoAsync("ping"u8.ToArray(), relay.ListenAt());
@@ -60,7 +61,7 @@ public sealed class UdpRelayForwardingTests
     public async Task A_wildcard_listener_replies_from_the_address_each_client_reached()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(IPAddress.Any, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.Any, 0), target.EndPoint)));
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(ClientHost);
 
@@ -85,7 +86,7 @@ public sealed class UdpRelayForwardingTests
     public async Task Datagrams_pass_intact_whatever_their_size(int size)
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var client = new UdpTestClient(ClientHost);
         var payload = new byte[size];
         new Random(size).NextBytes(payload);
@@ -103,7 +104,7 @@ public sealed class UdpRelayForwardingTests
     public async Task Relays_over_IPv6()
     {
         await using var target = new UdpEchoTarget(IPAddress.IPv6Loopback);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(IPAddress.IPv6Loopback, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.IPv6Loopback, 0), target.EndPoint)));
         using var client = new UdpTestClient(IPAddress.IPv6Loopback);
 
         var from = await client.EchoAsync("over six"u8.ToArray(), relay.ListenAt());
@@ -118,7 +119,7 @@ public sealed class UdpRelayForwardingTests
     public async Task A_wildcard_IPv6_listener_replies_from_the_address_reached()
     {
         await using var target = new UdpEchoTarget(IPAddress.IPv6Loopback);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(IPAddress.IPv6Any, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.IPv6Any, 0), target.EndPoint)));
         using var client = new UdpTestClient(IPAddress.IPv6Loopback);
 
         var from = await client.EchoAsync("wild six"u8.ToArray(), relay.ListenAt(IPAddress.IPv6Loopback));
@@ -131,7 +132,7 @@ public sealed class UdpRelayForwardingTests
     {
         var source = IPAddress.Parse("127.0.0.6");
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint, redirectFrom: source).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { RedirectFrom = source }));
         using var client = new UdpTestClient(ClientHost);
 
         await client.EchoAsync("from .6"u8.ToArray(), relay.ListenAt());

@@ -6,6 +6,7 @@ using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.Tests.Support;
 using Bouncer.Engine.Udp;
 using Bouncer.Rules.Model;
 
@@ -21,10 +22,11 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
     private readonly SessionTracker _tracker;
     private readonly Task _sweeper;
 
-    private UdpRelayHarness(UdpRelay relay, RecordingEvents events, CancellationTokenSource stopping, SessionTracker tracker, Task sweeper)
+    private UdpRelayHarness(UdpRelay relay, RecordingSink events, RecordingLog log, CancellationTokenSource stopping, SessionTracker tracker, Task sweeper)
     {
         Relay = relay;
         Events = events;
+        Log = log;
         _stopping = stopping;
         _tracker = tracker;
         _sweeper = sweeper;
@@ -32,7 +34,9 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
 
     public UdpRelay Relay { get; }
 
-    public RecordingEvents Events { get; }
+    public RecordingSink Events { get; }
+
+    public RecordingLog Log { get; }
 
     /// <summary>Live sessions (flows) the tracker holds.</summary>
     public int Sessions => _tracker.Count;
@@ -43,11 +47,12 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
     public static UdpRelayHarness Start(RuleTable table, EngineOptions? options = null)
     {
         options ??= new EngineOptions();
-        var events = new RecordingEvents();
+        var events = new RecordingSink();
+        var log = new RecordingLog();
         var stopping = new CancellationTokenSource();
-        var resolver = new NoNames();
+        var resolver = new FakeResolver();
         var limits = new LimitRegistry();
-        var tracker = new SessionTracker(events);
+        var tracker = new SessionTracker(log);
         var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
         var services = new EngineServices(
             options,
@@ -55,15 +60,15 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
             new SessionMatcher(resolver),
             resolver,
             limits,
-            new SessionEventPublisher(events, events, options.Debug),
+            new SessionEventPublisher(events, log, options.Debug),
             tracker,
-            new RateLimitedLog(events, TimeSpan.FromSeconds(10)),
+            new RateLimitedLog(log, TimeSpan.FromSeconds(10)),
             stopping.Token);
         var listener = table.Listeners.Single(l => l.Protocol == TransportProtocol.Udp);
         var relay = (UdpRelay)new UdpListenerServiceFactory(services).Create(listener.Key, ListenerSocketFactory.Bind(listener));
         relay.Start();
         var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100)).RunAsync(stopping.Token);
-        return new UdpRelayHarness(relay, events, stopping, tracker, sweeper);
+        return new UdpRelayHarness(relay, events, log, stopping, tracker, sweeper);
     }
 
     public async ValueTask DisposeAsync()

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
 
@@ -21,7 +23,7 @@ public sealed class UdpRelaySafetyTests
     public async Task With_connectdst_a_third_party_sending_to_the_outgoing_socket_never_reaches_the_client()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var client = new UdpTestClient(ClientHost);
         using var thirdParty = new UdpTestClient(ThirdPartyHost);
 
@@ -44,8 +46,9 @@ public sealed class UdpRelaySafetyTests
     public async Task Without_connectdst_replies_from_any_address_are_relayed()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        var rules = new UdpRuleBuilder { Settings = Bouncer.Rules.Model.Settings.Defaults with { UdpConnectDestination = false } };
-        await using var relay = UdpRelayHarness.Start(rules.Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            Settings.Defaults with { UdpConnectDestination = false },
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var client = new UdpTestClient(ClientHost);
         using var otherServer = new UdpTestClient(ThirdPartyHost);
 
@@ -64,9 +67,9 @@ public sealed class UdpRelaySafetyTests
     {
         await using var target = new UdpEchoTarget(TargetHost);
         var deadTarget = ClosedPort(TargetHost);
-        await using var relay = UdpRelayHarness.Start(new UdpRuleBuilder()
-            .Pass(new IPEndPoint(Listen, 0), deadTarget, from: UdpRuleBuilder.Host("127.0.0.8"))
-            .Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build());
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
+            UdpRules.Pass(1, new IPEndPoint(Listen, 0), deadTarget).FromHost("127.0.0.8"),
+            UdpRules.Pass(2, new IPEndPoint(Listen, 0), target.EndPoint)));
         using var live = new UdpTestClient(ClientHost);
         using var toDead = new UdpTestClient(DeadTargetClientHost);
         await live.EchoAsync("before"u8.ToArray(), relay.ListenAt());
@@ -97,7 +100,7 @@ public sealed class UdpRelaySafetyTests
         const int Burst = 20_000;
         await using var target = new UdpEchoTarget(TargetHost);
         await using var relay = UdpRelayHarness.Start(
-            new UdpRuleBuilder().Pass(new IPEndPoint(Listen, 0), target.EndPoint).Build(),
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)),
             new EngineOptions { MaxUdpFlows = Cap });
         var legitimate = Enumerable.Range(0, 5).Select(_ => new UdpTestClient(ClientHost)).ToList();
         try
@@ -123,7 +126,7 @@ public sealed class UdpRelaySafetyTests
                 await client.EchoAsync("still served"u8.ToArray(), relay.ListenAt());
             }
 
-            Assert.Contains(relay.Events.Notices, n => n.Contains($"limit of {Cap} live flows reached", StringComparison.Ordinal));
+            Assert.Contains(relay.Log.Lines, n => n.Contains($"limit of {Cap} live flows reached", StringComparison.Ordinal));
             Assert.InRange(relay.Relay.FlowCount, 1, Cap);
             Assert.InRange(target.DistinctSenders, 5, Cap);
         }
@@ -138,9 +141,9 @@ public sealed class UdpRelaySafetyTests
     {
         await using var target = new UdpEchoTarget(TargetHost);
         var listen = new IPEndPoint(Listen, FreeUdpPort(Listen));
-        var events = new RecordingEvents();
-        await using var engine = new BouncerEngine(new EngineOptions(), events, events, new NoNames());
-        await engine.StartAsync(new UdpRuleBuilder().Pass(listen, target.EndPoint).Build(), CancellationToken.None);
+        var events = new RecordingSink();
+        await using var engine = new BouncerEngine(new EngineOptions(), events, new RecordingLog(), new FakeResolver());
+        await engine.StartAsync(RuleBuilder.Table(UdpRules.Pass(1, listen, target.EndPoint)), CancellationToken.None);
         using var client = new UdpTestClient(ClientHost);
 
         var from = await client.EchoAsync("via engine"u8.ToArray(), listen);
