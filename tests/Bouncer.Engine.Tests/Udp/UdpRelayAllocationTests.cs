@@ -17,13 +17,16 @@ public sealed class UdpRelayAllocationTests
     /// bound leaves room for the process's background work (timers, the sweeper, the test runner)
     /// spread over the measured datagrams, and fails at once if anything per datagram allocates
     /// (a state machine box, an EndPoint, an event or a buffer is 64 bytes or far more).
+    /// Measured: about 0.3 bytes per datagram in Debug and 3 to 7 in Release, where the rest is a
+    /// rare 64 KiB array the shared buffer pool still creates while reply buffers migrate between
+    /// thread-pool threads (a few per run, not per datagram).
     /// </summary>
     private const double AllowedBytesPerDatagram = 16;
 
     // Long enough for tiered compilation to settle and the buffer pool to fill; measured from a
     // cold start, a short warm-up still counts those one-off allocations (about 200 bytes per datagram).
     private const int WarmUpRoundTrips = 10_000;
-    private const int MeasuredRoundTrips = 5_000;
+    private const int MeasuredRoundTrips = 10_000;
 
     private readonly ITestOutputHelper _output;
 
