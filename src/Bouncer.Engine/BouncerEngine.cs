@@ -1,4 +1,11 @@
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Matching;
+using Bouncer.Engine.Sessions;
+using Bouncer.Engine.Tcp;
+using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Model;
 
@@ -10,40 +17,122 @@ namespace Bouncer.Engine;
 /// </summary>
 public sealed class BouncerEngine : IAsyncDisposable
 {
+    /// <summary>How long resolved hostnames (targets, <c>from:</c> names, reverse names) are reused.</summary>
+    public static readonly TimeSpan NameCacheLifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often idle and fin-wait timeouts are checked; a timeout fires at most this late.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
+
+    private readonly IEngineLog _log;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SessionTracker _tracker;
+    private readonly LimitRegistry _limits = new();
+    private readonly ListenerSet _listeners;
+    private readonly SessionSweeper _sweeper;
+    private Task _sweepLoop = Task.CompletedTask;
+    private int _state; // 0 new, 1 started, 2 stopped
+
     public BouncerEngine(EngineOptions options, ISessionEventSink events, IEngineLog log, INameResolver resolver)
     {
-        _ = options;
-        _ = events;
-        _ = log;
-        _ = resolver;
+        _log = log;
+        _tracker = new SessionTracker(log);
+        var cachingResolver = new CachingNameResolver(resolver, NameCacheLifetime);
+        ListenerSet? listeners = null;
+        var services = new EngineServices(
+            options,
+            () => listeners!.Current,
+            new SessionMatcher(cachingResolver),
+            cachingResolver,
+            _limits,
+            new SessionEventPublisher(events, log, options.Debug),
+            _tracker,
+            new RateLimitedLog(log, WarningInterval),
+            _stopping.Token);
+        listeners = new ListenerSet([new TcpListenerServiceFactory(services), new UdpListenerServiceFactory(services)], log);
+        _listeners = listeners;
+        _sweeper = new SessionSweeper(_tracker, _limits, SweepInterval);
     }
+
+    /// <summary>Sessions alive right now (accepted and not yet closed).</summary>
+    public int ActiveSessions => _tracker.Count;
+
+    /// <summary>The table in force, or null before start.</summary>
+    public RuleTable? CurrentTable => _listeners.Current.Table;
 
     /// <summary>
     /// Binds every listener of <paramref name="table"/> and starts forwarding. On any bind failure
     /// nothing stays bound and a <see cref="ListenerBindException"/> names the rule, address and cause.
     /// </summary>
-    public Task StartAsync(RuleTable table, CancellationToken cancellationToken) => throw new NotImplementedException();
+    public async Task StartAsync(RuleTable table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The engine has already been started.");
+        }
+
+        ReloadSummary summary;
+        try
+        {
+            summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 0);
+            throw;
+        }
+
+        _sweepLoop = _sweeper.RunAsync(_stopping.Token);
+        _log.Info($"started: {table.Rules.Length} rule(s), {summary.Opened} listener(s)");
+    }
+
+    /// <summary>
+    /// Makes <paramref name="table"/> the table in force: new listeners are bound first (on failure
+    /// they are closed again, the old table stays and <see cref="ListenerBindException"/> says why),
+    /// then the table is swapped in one step, then listeners that are gone are closed. Unchanged
+    /// listeners keep their sockets; live sessions keep their rules.
+    /// </summary>
+    public async Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (Volatile.Read(ref _state) != 1)
+        {
+            throw new InvalidOperationException("The engine is not running.");
+        }
+
+        var summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+        _log.Info($"reloaded: {table.Rules.Length} rule(s), {summary}");
+        return summary;
+    }
 
     /// <summary>Stops accepting, ends UDP flows, lets TCP sessions finish until <paramref name="drainTimeout"/>, then closes the rest.</summary>
-    public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken) => throw new NotImplementedException();
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-}
-
-/// <summary>A listener could not be bound; <see cref="Exception.Message"/> is the one line an operator reads.</summary>
-public sealed class ListenerBindException : Exception
-{
-    public ListenerBindException(string message, Exception? inner = null)
-        : base(message, inner)
+    public async Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _state, 2) == 2)
+        {
+            return;
+        }
+
+        await _listeners.CloseAllAsync().ConfigureAwait(false);
+        var drained = await _tracker.WaitAllAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
+        if (!drained)
+        {
+            _log.Info($"drain deadline passed: closing {_tracker.Count} session(s)");
+        }
+
+        // Also ends sessions still matching or connecting, which the drain does not wait for.
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _tracker.TerminateAll(EndReason.AdministrativeTermination);
+        await _tracker.WaitAllAsync(Timeout.InfiniteTimeSpan, CancellationToken.None).ConfigureAwait(false);
+        await _sweepLoop.ConfigureAwait(false);
     }
 
-    public ListenerBindException()
+    public async ValueTask DisposeAsync()
     {
-    }
-
-    public ListenerBindException(string message)
-        : base(message)
-    {
+        await StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        await _listeners.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
     }
 }

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Limits;
+
+/// <summary>
+/// Limit state per rule, keyed by the <see cref="Rule"/> object itself (reference identity, not
+/// record equality): sessions keep their rule across reloads, and so they keep counting against
+/// that rule's limits; a rule of a new table starts afresh. The weak table lets the state of a
+/// rule go when no table and no session refers to the rule any more.
+/// </summary>
+internal sealed class LimitRegistry
+{
+    private readonly ConditionalWeakTable<Rule, RuleLimits> _byRule = new();
+
+    /// <summary>The concurrency/throttle limiter of <paramref name="rule"/>, or null when it has no session limits.</summary>
+    public RuleLimiter? LimiterFor(Rule rule) => rule.Limits.IsUnlimited ? null : Get(rule).Limiter;
+
+    /// <summary>The shared bandwidth of <paramref name="rule"/>, or null when it has none.</summary>
+    public BandwidthLimiter? BandwidthFor(Rule rule) => rule.BandwidthBytesPerSecond is null ? null : Get(rule).Bandwidth;
+
+    /// <summary>Drops per-client state that no longer limits anyone.</summary>
+    public void Sweep(long now)
+    {
+        foreach (var (_, limits) in _byRule)
+        {
+            limits.Limiter?.Sweep(now);
+        }
+    }
+
+    private RuleLimits Get(Rule rule) => _byRule.GetValue(rule, static r => new RuleLimits(
+        r.Limits.IsUnlimited ? null : new RuleLimiter(r.Limits, Environment.TickCount64),
+        r.BandwidthBytesPerSecond is { } rate ? new BandwidthLimiter(rate) : null));
+
+    private sealed record RuleLimits(RuleLimiter? Limiter, BandwidthLimiter? Bandwidth);
+}

@@ -1,0 +1,19 @@
+using System.Net.Sockets;
+
+namespace Bouncer.Engine.Net;
+
+/// <summary>What kind of thing went wrong on a socket, as far as a session cares.</summary>
+internal enum FailureKind
+{
+    /// <summary>Our own close or dispose ended the operation; the session is already ending for another reason.</summary>
+    Aborted,
+
+    /// <summary>The peer reset the connection or the pipe is broken: forward as a reset.</summary>
+    Reset,
+
+    /// <summary>Any other network error (refused, unreachable, timed out).</summary>
+    Error,
+}
+
+/// <summary>An expected network failure turned into data: its kind and the text the log shows in parentheses.</summary>
+internal readonly record struct NetworkFailure(FailureKind Kind, SocketError Error, string Detail);

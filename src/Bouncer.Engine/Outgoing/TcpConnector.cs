@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Net;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Outgoing;
+
+/// <summary>
+/// Opens the outgoing TCP connection of a passed session: resolve the target, choose and bind the
+/// source address (and, with <c>compatibility: sameport</c>, the client's source port when free),
+/// apply the <c>external.*</c> socket options, then connect within <c>timeout.connect</c>.
+/// Failures come back as a <see cref="ConnectResult"/>, never as exceptions.
+/// </summary>
+internal sealed class TcpConnector
+{
+    private readonly TargetResolver _targets;
+    private readonly RateLimitedLog _warnings;
+    private readonly bool _keepAlive;
+
+    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, bool keepAlive)
+    {
+        _targets = targets;
+        _warnings = warnings;
+        _keepAlive = keepAlive;
+    }
+
+    public async ValueTask<ConnectResult> ConnectAsync(
+        Rule rule,
+        Settings settings,
+        IPEndPoint client,
+        IPEndPoint local,
+        CancellationToken stopping)
+    {
+        if (rule.Target is null)
+        {
+            return new ConnectResult(null, null, null, EndReason.RemotePeerError, "No bounce target");
+        }
+
+        var target = await _targets.ResolveAsync(rule.Target, local, stopping).ConfigureAwait(false);
+        if (target is null)
+        {
+            return new ConnectResult(null, null, null, EndReason.RemotePeerError, $"Host not found: {rule.Target.Hostname}");
+        }
+
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            var source = SourceAddressSelector.Select(rule, settings, local.Address, target.AddressFamily);
+            Prepare(socket, rule, settings, source);
+            BindSource(socket, source, settings.SamePort ? client.Port : 0);
+        }
+        catch (SocketException exception)
+        {
+            socket.Dispose();
+            var failure = SocketErrorClassifier.Classify(exception);
+            return new ConnectResult(null, target, null, EndReason.RemotePeerError, $"cannot bind source address: {failure.Detail}");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        if (rule.Timeouts.Connect > TimeSpan.Zero)
+        {
+            timeout.CancelAfter(rule.Timeouts.Connect);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
+            return new ConnectResult(socket, target, (IPEndPoint?)socket.LocalEndPoint, EndReason.None, null);
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException)
+        {
+            var outgoing = TryLocalEndPoint(socket);
+            socket.Dispose();
+            if (stopping.IsCancellationRequested)
+            {
+                return new ConnectResult(null, target, outgoing, EndReason.AdministrativeTermination, null);
+            }
+
+            if (exception is OperationCanceledException)
+            {
+                return new ConnectResult(null, target, outgoing, EndReason.ConnectTimeout, null);
+            }
+
+            var failure = SocketErrorClassifier.Classify(exception);
+            return new ConnectResult(null, target, outgoing, EndReason.RemotePeerError, failure.Detail);
+        }
+    }
+
+    private static void BindSource(Socket socket, IPAddress? source, int samePort)
+    {
+        if (samePort > 0)
+        {
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(source ?? AnyOf(socket.AddressFamily), samePort));
+                return;
+            }
+            catch (SocketException)
+            {
+                // The client's port is taken on this address: fall back to any port, as Barefoot does.
+            }
+        }
+
+        if (source is not null)
+        {
+            RawSocketOptions.TrySetBindAddressNoPort(socket);
+            socket.Bind(new IPEndPoint(source, 0));
+        }
+    }
+
+    private static IPAddress AnyOf(AddressFamily family) =>
+        family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+
+    private static IPEndPoint? TryLocalEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.LocalEndPoint as IPEndPoint;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private void Prepare(Socket socket, Rule rule, Settings settings, IPAddress? source)
+    {
+        socket.NoDelay = true;
+        if (source is not null && HasFreeBind(settings, rule))
+        {
+            RawSocketOptions.TrySetFreeBind(socket);
+        }
+
+        var failed = SocketOptionApplier.Apply(socket, SocketSide.External, _keepAlive, settings.SocketOptions, rule.SocketOptions);
+        if (failed is not null)
+        {
+            _warnings.Warning($"sockopt:{rule.Label}:{failed}", $"{rule.Label}: the system refused socket option {failed} on the outgoing side");
+        }
+    }
+
+    private static bool HasFreeBind(Settings settings, Rule rule) =>
+        settings.SocketOptions.Concat(rule.SocketOptions)
+            .Any(o => o.Side == SocketSide.External && o.Kind == SocketOptionKind.FreeBind && o.Value != 0);
+}

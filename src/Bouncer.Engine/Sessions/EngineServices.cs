@@ -1,0 +1,23 @@
+using Bouncer.Engine.Diagnostics;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Matching;
+using Bouncer.Rules.Environment;
+
+namespace Bouncer.Engine.Sessions;
+
+/// <summary>
+/// The engine-wide services every session uses, whatever its protocol. Built once by
+/// <see cref="BouncerEngine"/>; sessions hold a reference instead of a dozen parameters.
+/// </summary>
+internal sealed record EngineServices(
+    EngineOptions Options,
+    Func<ListenerSnapshot> CurrentListeners,
+    ISessionMatcher Matcher,
+    INameResolver Resolver,
+    LimitRegistry Limits,
+    SessionEventPublisher Events,
+    SessionTracker Tracker,
+    RateLimitedLog Warnings,
+    CancellationToken Stopping);

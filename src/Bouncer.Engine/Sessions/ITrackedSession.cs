@@ -1,0 +1,16 @@
+using Bouncer.Engine.Events;
+
+namespace Bouncer.Engine.Sessions;
+
+/// <summary>A live session as the engine's housekeeping sees it, whatever its protocol.</summary>
+internal interface ITrackedSession
+{
+    /// <summary>The whole life of the session; completes when it has ended and raised its Closed event.</summary>
+    Task RunAsync();
+
+    /// <summary>Called periodically: ends the session when one of its timeouts has passed.</summary>
+    void Sweep(long now);
+
+    /// <summary>Ends the session now with <paramref name="reason"/> (first reason wins).</summary>
+    void Terminate(EndReason reason);
+}

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Net;
+using Bouncer.Engine.Outgoing;
+using Bouncer.Engine.Sessions;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Tcp;
+
+/// <summary>
+/// One accepted TCP connection from start to end (design §2.6, §3): first-match decision, block
+/// or pass, <c>srchost</c> checks, session limits, the outgoing connect, the splice, and the
+/// Closed event with exact byte counts. Every way out raises exactly one Closed event.
+/// </summary>
+internal sealed class TcpSession : ITrackedSession
+{
+    private readonly EngineServices _services;
+    private readonly TcpConnector _connector;
+    private readonly ListenerKey _listener;
+    private readonly Socket _client;
+    private readonly CancellationTokenSource _connecting;
+    private TcpSplice? _splice;
+    private SessionIdentity? _identity;
+    private IPEndPoint? _outgoing;
+    private IPEndPoint? _target;
+    private int _terminateReason;
+
+    public TcpSession(EngineServices services, TcpConnector connector, ListenerKey listener, Socket client)
+    {
+        _services = services;
+        _connector = connector;
+        _listener = listener;
+        _client = client;
+        _connecting = CancellationTokenSource.CreateLinkedTokenSource(services.Stopping);
+    }
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            await RunCoreAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _client.Dispose();
+            _connecting.Dispose();
+        }
+    }
+
+    public void Sweep(long now) => Volatile.Read(ref _splice)?.Sweep(now);
+
+    public void Terminate(EndReason reason)
+    {
+        Interlocked.CompareExchange(ref _terminateReason, (int)reason, 0);
+        var splice = Volatile.Read(ref _splice);
+        if (splice is not null)
+        {
+            splice.Terminate(reason);
+            return;
+        }
+
+        try
+        {
+            _connecting.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session has already ended.
+        }
+    }
+
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // The client is already gone; disposing is all that is left.
+        }
+
+        socket.Dispose();
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
+        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
+
+    private async Task RunCoreAsync()
+    {
+        IPEndPoint client;
+        IPEndPoint local;
+        try
+        {
+            client = Normalize((IPEndPoint)_client.RemoteEndPoint!);
+            local = Normalize((IPEndPoint)_client.LocalEndPoint!);
+        }
+        catch (SocketException)
+        {
+            return; // Gone between accept and now; there is nobody to report about.
+        }
+
+        var snapshot = _services.CurrentListeners();
+        var settings = snapshot.Table?.Settings ?? Settings.Defaults;
+        Rule rule;
+        try
+        {
+            rule = await _services.Matcher.MatchAsync(snapshot.RulesOf(_listener), TransportProtocol.Tcp, client, local, _connecting.Token)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // Stopping while a name lookup was pending; the client was never admitted.
+        }
+
+        _identity = new SessionIdentity(rule, TransportProtocol.Tcp, client, local);
+        if (rule.Verdict == Verdict.Block)
+        {
+            Refuse(EndReason.Blocked, null);
+            return;
+        }
+
+        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, client.Address, _services.Resolver, _connecting.Token)
+            .ConfigureAwait(false);
+        if (sourceHostProblem is not null)
+        {
+            Refuse(EndReason.Blocked, sourceHostProblem);
+            return;
+        }
+
+        var limiter = _services.Limits.LimiterFor(rule);
+        var refusal = limiter?.TryAcquire(client.Address, Environment.TickCount64) ?? LimitRefusal.None;
+        if (refusal != LimitRefusal.None)
+        {
+            _services.Warnings.Warning(
+                $"limit:{rule.Label}:{refusal}",
+                $"{rule.Label}: {refusal.Describe()} reached, refusing tcp client {client.Address}");
+            Refuse(EndReason.SessionLimitReached, refusal.Describe());
+            return;
+        }
+
+        using var lease = new SessionLease(limiter, client.Address);
+        await ForwardAsync(rule, settings, client, local).ConfigureAwait(false);
+    }
+
+    private async Task ForwardAsync(Rule rule, Settings settings, IPEndPoint client, IPEndPoint local)
+    {
+        var identity = _identity!;
+        _client.NoDelay = true;
+        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
+        if (failedOption is not null)
+        {
+            _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");
+        }
+
+        var connected = await _connector.ConnectAsync(rule, settings, client, local, _connecting.Token).ConfigureAwait(false);
+        _outgoing = connected.Outgoing;
+        _target = connected.Target;
+        if (!connected.Connected)
+        {
+            Reset(_client);
+            var reason = _terminateReason != 0 ? (EndReason)_terminateReason : connected.Reason;
+            _services.Events.Closed(identity, _outgoing, _target, default, reason, connected.Detail);
+            return;
+        }
+
+        _services.Events.Opened(identity, _outgoing!, _target!);
+        var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
+        var withPayload = SessionEventPublisher.WantsData(rule);
+        var splice = new TcpSplice(
+            _client,
+            connected.Socket!,
+            rule.Timeouts,
+            _services.Limits.BandwidthFor(rule),
+            wantsIo ? (direction, data) => _services.Events.Io(identity, _outgoing, _target, direction, data, withPayload) : null,
+            limiter => _services.Warnings.Warning(
+                $"bandwidth:{rule.Label}",
+                $"{rule.Label}: bandwidth {limiter.BytesPerSecond} bytes/s reached, slowing its sessions"));
+        Volatile.Write(ref _splice, splice);
+        if (_terminateReason != 0)
+        {
+            splice.Terminate((EndReason)_terminateReason);
+        }
+
+        await splice.RunAsync().ConfigureAwait(false);
+        _services.Events.Closed(identity, _outgoing, _target, splice.Counters, splice.Reason, splice.Detail);
+    }
+
+    private void Refuse(EndReason reason, string? detail)
+    {
+        // "Close at once": a reset, so the refused client learns immediately and we keep no TIME_WAIT.
+        Reset(_client);
+        _services.Events.Closed(_identity!, null, null, default, reason, detail);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Net;
+using Bouncer.Engine.Sessions;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Tcp;
+
+/// <summary>
+/// Both directions of one TCP session and how it ends (design §3). A FIN on one side is passed on
+/// as a half-close while the other direction keeps flowing; the session ends cleanly when both
+/// directions have ended. A reset or error on one side resets the other (close with linger 0).
+/// The idle and fin-wait timeouts are checked by the engine's sweep through <see cref="Sweep"/>,
+/// not by a timer per read. The first reason to end wins; later failures (from our own close)
+/// are ignored.
+/// </summary>
+internal sealed class TcpSplice
+{
+    private readonly Socket _client;
+    private readonly Socket _target;
+    private readonly SocketPump _upstream;
+    private readonly SocketPump _downstream;
+    private readonly long _idleTimeout;
+    private readonly long _finWaitTimeout;
+    private readonly CancellationTokenSource _ending = new();
+    private readonly Action<IoDirection, ReadOnlySpan<byte>>? _ioEvents;
+    private readonly Action<BandwidthLimiter>? _onSlowed;
+
+    private readonly object _endGate = new();
+    private long _lastActivity = Environment.TickCount64;
+    private long _firstFinAt;
+    private int _ended;
+    private EndReason _reason;
+    private string? _detail;
+
+    public TcpSplice(
+        Socket client,
+        Socket target,
+        Timeouts timeouts,
+        BandwidthLimiter? bandwidth,
+        Action<IoDirection, ReadOnlySpan<byte>>? ioEvents,
+        Action<BandwidthLimiter>? onSlowed)
+    {
+        _client = client;
+        _target = target;
+        _idleTimeout = (long)timeouts.IoTcp.TotalMilliseconds;
+        _finWaitTimeout = (long)timeouts.TcpFinWait.TotalMilliseconds;
+        _ioEvents = ioEvents;
+        _onSlowed = onSlowed;
+        _upstream = new SocketPump(client, target, SessionSide.Client, this, bandwidth);
+        _downstream = new SocketPump(target, client, SessionSide.Target, this, bandwidth);
+    }
+
+    /// <summary>Cancelled when the session is ending, to cut short waits that are not socket operations.</summary>
+    public CancellationToken Ending => _ending.Token;
+
+    public bool RaisesIoEvents => _ioEvents is not null;
+
+    public TrafficCounters Counters => new(
+        BytesToClient: _downstream.BytesWritten,
+        BytesFromClient: _upstream.BytesRead,
+        BytesToTarget: _upstream.BytesWritten,
+        BytesFromTarget: _downstream.BytesRead,
+        PacketsToClient: 0,
+        PacketsFromClient: 0,
+        PacketsToTarget: 0,
+        PacketsFromTarget: 0);
+
+    /// <summary>Why the session ended; valid once <see cref="RunAsync"/> has completed.</summary>
+    public EndReason Reason => _reason;
+
+    public string? Detail => _detail;
+
+    /// <summary>Runs both directions until the session has ended, then closes both sockets.</summary>
+    public async Task RunAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_upstream.RunAsync(), _downstream.RunAsync()).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Both directions ended cleanly (or were ended): close what is left. Reasons set by
+            // Terminate/OnFailure stand; otherwise the side whose FIN came first closed the session.
+            End(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail, reset: false);
+            _client.Dispose();
+            _target.Dispose();
+            _ending.Dispose();
+        }
+    }
+
+    /// <summary>Data moved: the session is not idle.</summary>
+    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+
+    public void RaiseIo(IoDirection direction, ReadOnlySpan<byte> data) => _ioEvents?.Invoke(direction, data);
+
+    public void OnSlowed(BandwidthLimiter limiter) => _onSlowed?.Invoke(limiter);
+
+    /// <summary>A source sent FIN. The first one names who closed the session and starts the fin-wait clock.</summary>
+    public void OnEndOfStream(SessionSide side)
+    {
+        lock (_endGate)
+        {
+            if (Interlocked.CompareExchange(ref _firstFinAt, Environment.TickCount64, 0) == 0 && _ended == 0)
+            {
+                _reason = side == SessionSide.Client ? EndReason.LocalClientClosed : EndReason.RemotePeerClosed;
+            }
+        }
+    }
+
+    /// <summary>A socket operation failed on <paramref name="side"/>: forward a reset to the other side.</summary>
+    public void OnFailure(SessionSide side, NetworkFailure failure)
+    {
+        if (failure.Kind == FailureKind.Aborted && Volatile.Read(ref _ended) != 0)
+        {
+            return;
+        }
+
+        var reason = side == SessionSide.Client ? EndReason.LocalClientError : EndReason.RemotePeerError;
+        End(reason, failure.Detail, reset: true);
+    }
+
+    /// <summary>Checks the idle and fin-wait timeouts; called by the engine's sweep.</summary>
+    public void Sweep(long now)
+    {
+        if (_idleTimeout > 0 && now - Volatile.Read(ref _lastActivity) >= _idleTimeout)
+        {
+            Terminate(EndReason.IoTimeout);
+            return;
+        }
+
+        var finAt = Interlocked.Read(ref _firstFinAt);
+        if (_finWaitTimeout > 0 && finAt != 0 && now - finAt >= _finWaitTimeout)
+        {
+            Terminate(EndReason.TcpFinWaitTimeout);
+        }
+    }
+
+    /// <summary>Ends the session from outside (timeout, shutdown): both sockets are closed.</summary>
+    public void Terminate(EndReason reason) => End(reason, null, reset: false);
+
+    /// <summary>
+    /// A reset closes at once with linger 0 (RST). A graceful end only shuts both directions down:
+    /// that sends FIN and wakes the pending receives, and the sockets are disposed once the loops
+    /// are done. Disposing a socket with an operation still pending would abort it with a reset.
+    /// </summary>
+    private static void Close(Socket socket, bool reset)
+    {
+        try
+        {
+            if (reset)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+            }
+            else
+            {
+                socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already closed or never connected: nothing left to do.
+        }
+    }
+
+    private void End(EndReason reason, string? detail, bool reset)
+    {
+        lock (_endGate)
+        {
+            if (_ended != 0)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _ended, 1);
+
+            // A clean end keeps the reason the first FIN set.
+            if (reason is not (EndReason.LocalClientClosed or EndReason.RemotePeerClosed) || _reason == EndReason.None)
+            {
+                _reason = reason;
+                _detail = detail;
+            }
+        }
+
+        _ending.Cancel();
+        Close(_client, reset);
+        Close(_target, reset);
+    }
+}

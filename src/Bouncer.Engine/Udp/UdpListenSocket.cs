@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bouncer.Engine.Udp;
+
+/// <summary>
+/// A listener socket bound to one local address and port: it receives from every client, keeps
+/// the flows of the clients that reached it, and sends the targets' replies back from its own
+/// address and port.
+/// </summary>
+/// <remarks>
+/// The steady-state path allocates nothing per datagram: one receive buffer per socket, one reused
+/// <see cref="SocketAddress"/> for the sender, flow lookup by that address (SocketAddress compares and
+/// hashes its bytes), and the flows keyed by a clone made once per new client.
+/// </remarks>
+internal sealed class UdpListenSocket : IDisposable
+{
+    private static readonly IPEndPoint EndPointFactory = new(IPAddress.Any, 0);
+
+    private readonly Socket _socket;
+    private readonly UdpRelay _relay;
+    private readonly ConcurrentDictionary<SocketAddress, UdpFlow> _flows = new();
+
+    public UdpListenSocket(Socket socket, UdpRelay relay, int matchPort)
+    {
+        _socket = socket;
+        _relay = relay;
+        LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
+        MatchEndPoint = new IPEndPoint(LocalEndPoint.Address, matchPort);
+    }
+
+    /// <summary>The address and port clients reach, as bound.</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>The local endpoint rules are matched against: the listener's configured port (which is 0 when the OS chose one).</summary>
+    public IPEndPoint MatchEndPoint { get; }
+
+    public ICollection<UdpFlow> Flows => _flows.Values;
+
+    public int FlowCount => _flows.Count;
+
+    /// <summary>Receives until the socket is closed. Errors caused by one peer are skipped.</summary>
+    public async Task ReceiveLoopAsync(CancellationToken stopping)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(UdpSockets.DatagramBufferSize, pinned: true);
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                from.Size = from.Buffer.Length;
+                received = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, from).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+            {
+                // An ICMP error about some earlier datagram, reported on this socket: not this socket's fault.
+                continue;
+            }
+            catch (Exception e) when (UdpSocketErrors.IsClosed(e))
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                _relay.Services.Warnings.Warning($"udp:receive:{LocalEndPoint}", $"udp {LocalEndPoint}: receiving failed, listener stops: {UdpSocketErrors.Describe(e.SocketErrorCode)}");
+                return;
+            }
+
+            await DispatchAsync(buffer.AsMemory(0, received), from, stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Hands one client datagram to its flow, or starts a flow for a new client. <paramref name="from"/>
+    /// is only read; a new flow keeps a clone.
+    /// </summary>
+    public ValueTask DispatchAsync(ReadOnlyMemory<byte> datagram, SocketAddress from, CancellationToken stopping)
+    {
+        if (_flows.TryGetValue(from, out var flow))
+        {
+            return flow.ForwardFromClientAsync(datagram);
+        }
+
+        StartFlow(datagram, from, stopping);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sends a reply to a client from this socket's address and port.</summary>
+    public ValueTask<int> SendToClientAsync(ReadOnlyMemory<byte> datagram, SocketAddress client) =>
+        _socket.SendToAsync(datagram, SocketFlags.None, client);
+
+    public void Remove(UdpFlow flow) => _flows.TryRemove(KeyValuePair.Create(flow.Key, flow));
+
+    public void Dispose() => _socket.Dispose();
+
+    private void StartFlow(ReadOnlyMemory<byte> datagram, SocketAddress from, CancellationToken stopping)
+    {
+        if (stopping.IsCancellationRequested || !_relay.Budget.TryAcquire())
+        {
+            return;
+        }
+
+        var key = Clone(from);
+        var client = (IPEndPoint)EndPointFactory.Create(key);
+
+        // The listener's buffer is reused for the next datagram, so the first one travels in its own.
+        var first = ArrayPool<byte>.Shared.Rent(Math.Max(datagram.Length, 1));
+        datagram.CopyTo(first);
+        var flow = new UdpFlow(this, _relay, key, client, first, datagram.Length);
+        if (!_flows.TryAdd(key, flow))
+        {
+            // A second receive loop (the wildcard's) added this client a moment ago.
+            flow.Discard();
+            return;
+        }
+
+        // Runs synchronously up to its first wait, so a plain match opens the flow before the next datagram.
+        _relay.Services.Tracker.Run(flow);
+    }
+
+    private static SocketAddress Clone(SocketAddress address)
+    {
+        var clone = new SocketAddress(address.Family, address.Size);
+        address.Buffer.Span[..address.Size].CopyTo(clone.Buffer.Span);
+        return clone;
+    }
+}

@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Outgoing;
+using Bouncer.Engine.Sessions;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Udp;
+
+/// <summary>Runs a <see cref="UdpRelay"/> on every UDP listener the <see cref="ListenerSet"/> binds; all relays share one flow cap.</summary>
+internal sealed class UdpListenerServiceFactory : IListenerServiceFactory
+{
+    private readonly EngineServices _services;
+    private readonly TargetResolver _targets;
+    private readonly UdpFlowBudget _budget;
+
+    public UdpListenerServiceFactory(EngineServices services)
+    {
+        _services = services;
+        _targets = new TargetResolver(services.Resolver);
+        _budget = new UdpFlowBudget(services.Options.MaxUdpFlows, services.Warnings);
+    }
+
+    public TransportProtocol Protocol => TransportProtocol.Udp;
+
+    /// <summary>Live flows of all UDP listeners.</summary>
+    public int FlowCount => _budget.Count;
+
+    public IListenerService Create(ListenerKey key, Socket boundSocket) => new UdpRelay(key, boundSocket, _services, _targets, _budget);
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
+using Bouncer.Rules.Model;
+using static Bouncer.Engine.Tests.Support.RuleBuilder;
+
+namespace Bouncer.Engine.Tests;
+
+public sealed class TcpForwardingTests
+{
+    private const long LargeTransfer = 100L * 1024 * 1024;
+
+    [Fact(Timeout = 60_000)]
+    public async Task Moves_100_MB_each_way_at_once_byte_exact()
+    {
+        var received = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            var receiving = TestNet.ReceivePatternAsync(socket, ct);
+            await TestNet.SendPatternAsync(socket, LargeTransfer, ct);
+            socket.Shutdown(SocketShutdown.Send);
+            received.SetResult(await receiving);
+        });
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        var clientReceiving = TestNet.ReceivePatternAsync(client, cts.Token);
+        await TestNet.SendPatternAsync(client, LargeTransfer, cts.Token);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal(LargeTransfer, await clientReceiving);
+        Assert.Equal(LargeTransfer, await received.Task.WaitAsync(cts.Token));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(new TrafficCounters(LargeTransfer, LargeTransfer, LargeTransfer, LargeTransfer, 0, 0, 0, 0), closed.Counters);
+        Assert.Contains(closed.Reason, new[] { EndReason.LocalClientClosed, EndReason.RemotePeerClosed });
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Client_half_close_still_receives_the_whole_reply()
+    {
+        const int replySize = 3 * 1024 * 1024;
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            var request = await TestNet.ReceiveToEndAsync(socket, ct);
+            Assert.Equal("request", Encoding.ASCII.GetString(request));
+            await TestNet.SendPatternAsync(socket, replySize, ct);
+            socket.Shutdown(SocketShutdown.Send);
+        });
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("request"), cts.Token);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal(replySize, await TestNet.ReceivePatternAsync(client, cts.Token));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.LocalClientClosed, closed.Reason);
+        Assert.Equal(replySize, closed.Counters.BytesToClient);
+        Assert.Equal(7, closed.Counters.BytesToTarget);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Target_half_close_still_receives_the_whole_upload()
+    {
+        const int uploadSize = 3 * 1024 * 1024;
+        var uploaded = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            await TestNet.SendAllAsync(socket, Encoding.ASCII.GetBytes("hello"), ct);
+            socket.Shutdown(SocketShutdown.Send);
+            uploaded.SetResult(await TestNet.ReceivePatternAsync(socket, ct));
+        });
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        Assert.Equal("hello", Encoding.ASCII.GetString(await TestNet.ReceiveToEndAsync(client, cts.Token)));
+        await TestNet.SendPatternAsync(client, uploadSize, cts.Token);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal(uploadSize, await uploaded.Task.WaitAsync(cts.Token));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.RemotePeerClosed, closed.Reason);
+        Assert.Equal(uploadSize, closed.Counters.BytesFromClient);
+        Assert.Equal(5, closed.Counters.BytesFromTarget);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Raises_opened_with_endpoints_and_closed_with_counts()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+
+        using (var client = await TestNet.ConnectAsync(listen))
+        {
+            await TestNet.SendAllAsync(client, new byte[1000], default);
+            Assert.Equal(1000, (await TestNet.ReceiveExactlyAsync(client, 1000, default)).Length);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        }
+
+        var opened = await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(listen, opened.Local);
+        Assert.Equal(target.EndPoint, opened.Target);
+        Assert.Equal(target.Remotes.Single(), opened.Outgoing);
+        Assert.Equal(1000, closed.Counters.BytesFromClient);
+        Assert.Equal(1000, closed.Counters.BytesToClient);
+        Assert.Equal(EndReason.LocalClientClosed, closed.Reason);
+        Assert.DoesNotContain(bouncer.Events.Events, e => e.Phase == SessionPhase.IoOperation);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Forwards_over_IPv6_loopback()
+    {
+        await using var target = TestServer.Echo(IPAddress.IPv6Loopback);
+        var listen = TestNet.FreeEndPoint(IPAddress.IPv6Loopback);
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("over v6"), default);
+        Assert.Equal("over v6", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(client, 7, default)));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_client_reset_resets_the_target()
+    {
+        var targetEnd = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, _) =>
+            targetEnd.SetResult(await TestNet.WaitForEndAsync(socket, TimeSpan.FromSeconds(10))));
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+
+        var client = await TestNet.ConnectAsync(listen);
+        await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+        TestNet.Reset(client);
+
+        Assert.Equal("reset", await targetEnd.Task);
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.LocalClientError, closed.Reason);
+        Assert.Equal("Connection reset by peer", closed.ErrorDetail);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_target_reset_resets_the_client()
+    {
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            await TestNet.ReceiveExactlyAsync(socket, 1, ct);
+            TestNet.Reset(socket);
+        });
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, new byte[1], default);
+
+        Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.RemotePeerError, closed.Reason);
+        Assert.Equal("Connection reset by peer", closed.ErrorDetail);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Raises_io_events_with_payload_when_the_rule_logs_data()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint) with { Log = LogEvents.Data };
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("ping"), default);
+        await TestNet.ReceiveExactlyAsync(client, 4, default);
+
+        var up = await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.IoOperation && e.Direction == IoDirection.ClientToTarget);
+        var down = await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.IoOperation && e.Direction == IoDirection.TargetToClient);
+        Assert.Equal("ping", Encoding.ASCII.GetString(up.Payload.Span));
+        Assert.Equal(4, down.IoBytes);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Leaves_from_redirect_address_and_client_port_with_sameport()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var source = TestNet.NextAddress();
+        var rule = Pass(1, listen, target.EndPoint) with { RedirectFrom = source };
+        await using var bouncer = await EngineHarness.StartAsync(Table(Settings.Defaults with { SamePort = true }, rule));
+
+        var clientSource = TestNet.FreeEndPoint();
+        using var client = await TestNet.ConnectAsync(listen, clientSource);
+        await TestNet.SendAllAsync(client, new byte[1], default);
+        await TestNet.ReceiveExactlyAsync(client, 1, default);
+
+        Assert.Equal(new IPEndPoint(source, clientSource.Port), target.Remotes.Single());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Resolves_a_hostname_target_through_the_resolver()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var resolver = new FakeResolver();
+        resolver.Hosts["backend.internal.example"] = [target.EndPoint.Address];
+        var rule = Pass(1, listen, target.EndPoint) with { Target = new BounceTarget(null, "backend.internal.example", target.EndPoint.Port) };
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), resolver);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var client = await TestNet.ConnectAsync(listen);
+            await TestNet.SendAllAsync(client, new byte[1], default);
+            Assert.Single(await TestNet.ReceiveExactlyAsync(client, 1, default));
+        }
+
+        Assert.Equal(3, target.Accepted);
+        Assert.Equal(1, resolver.ForwardLookups);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Stop_terminates_sessions_left_after_the_drain_deadline()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+        await using (bouncer)
+        {
+            using var client = await TestNet.ConnectAsync(listen);
+            await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+
+            await bouncer.Engine.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+
+            var closed = await bouncer.Events.WaitForClosedAsync(1);
+            Assert.Equal(EndReason.AdministrativeTermination, closed.Reason);
+            Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(5)));
+            Assert.Equal(0, bouncer.Engine.ActiveSessions);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
+using static Bouncer.Engine.Tests.Support.RuleBuilder;
+
+namespace Bouncer.Engine.Tests;
+
+public sealed class TcpTimeoutAndFailureTests
+{
+    [Fact(Timeout = 20_000)]
+    public async Task A_refused_target_resets_the_client()
+    {
+        // A bound socket that never listens: connecting to it is refused, with no race.
+        var address = TestNet.NextAddress();
+        using var closedPort = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closedPort.Bind(new IPEndPoint(address, 0));
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, (IPEndPoint)closedPort.LocalEndPoint!)));
+
+        using var client = await TestNet.ConnectAsync(listen);
+
+        Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.RemotePeerError, closed.Reason);
+        Assert.Equal("Connection refused", closed.ErrorDetail);
+        Assert.Equal((IPEndPoint)closedPort.LocalEndPoint!, closed.Target);
+        Assert.DoesNotContain(bouncer.Events.Events, e => e.Phase == SessionPhase.Opened);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_target_that_never_accepts_ends_in_connect_timeout()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        silent.Bind(new IPEndPoint(TestNet.NextAddress(), 0));
+        silent.Listen(0);
+        var silentEndPoint = (IPEndPoint)silent.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await filler.ConnectAsync(silentEndPoint, attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // The queue is full now.
+                }
+            }
+
+            var listen = TestNet.FreeEndPoint();
+            var rule = Pass(1, listen, silentEndPoint).WithTimeouts(connect: TimeSpan.FromSeconds(1));
+            await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+            using var client = await TestNet.ConnectAsync(listen);
+
+            Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(15)));
+            var closed = await bouncer.Events.WaitForClosedAsync(1);
+            Assert.Equal(EndReason.ConnectTimeout, closed.Reason);
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Dispose());
+        }
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task An_idle_session_ends_after_the_io_timeout()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint).WithTimeouts(idle: TimeSpan.FromSeconds(1));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, new byte[10], default);
+        Assert.Equal(10, (await TestNet.ReceiveExactlyAsync(client, 10, default)).Length);
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.IoTimeout, closed.Reason);
+        Assert.Equal(10, closed.Counters.BytesToClient);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_busy_session_is_not_idle()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint).WithTimeouts(idle: TimeSpan.FromSeconds(1));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        for (var i = 0; i < 8; i++)
+        {
+            await TestNet.SendAllAsync(client, new byte[1], default);
+            Assert.Single(await TestNet.ReceiveExactlyAsync(client, 1, default));
+            await Task.Delay(300);
+        }
+
+        Assert.Empty(bouncer.Events.Closed);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_half_closed_session_ends_after_the_fin_wait_timeout()
+    {
+        // The target never answers the client's FIN.
+        await using var target = new TestServer(TestNet.NextAddress(), (socket, ct) => Task.Delay(Timeout.Infinite, ct));
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint).WithTimeouts(finWait: TimeSpan.FromSeconds(1));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.TcpFinWaitTimeout, closed.Reason);
+    }
+}

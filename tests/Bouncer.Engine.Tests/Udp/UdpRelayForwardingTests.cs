@@ -1,0 +1,142 @@
+using System.Net;
+using System.Text;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Tests.Support;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Tests.Udp;
+
+public sealed class UdpRelayForwardingTests
+{
+    private const int TestTimeout = 30_000;
+
+    private static readonly IPAddress Listen = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress Reached = IPAddress.Parse("127.0.0.3");
+    private static readonly IPAddress TargetHost = IPAddress.Parse("127.0.0.4");
+    private static readonly IPAddress ClientHost = IPAddress.Parse("127.0.0.5");
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Relays_request_and_response_for_200_concurrent_clients_with_one_flow_each()
+    {
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
+        var clients = Enumerable.Range(0, 200).Select(_ => new UdpTestClient(ClientHost)).ToList();
+        try
+        {
+            await Task.WhenAll(clients.Select(async (client, index) =>
+            {
+                for (var request = 0; request < 3; request++)
+                {
+                    var payload = Encoding.ASCII.GetBytes($"client {index} request {request} {new string('x', index)}");
+                    await client.EchoAsync(payload, relay.ListenAt());
+                }
+            }));
+
+            // Every client got its own outgoing socket: the target saw 200 distinct source ports.
+            Assert.Equal(200, target.DistinctSenders);
+            Assert.Equal(200, target.Senders.Select(s => s.Port).Distinct().Count());
+            Assert.Equal(200, relay.Relay.FlowCount);
+            Assert.Equal(200, relay.Events.Events.Count(e => e.Phase == SessionPhase.Opened));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Replies_come_from_the_listener_address_and_port()
+    {
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
+        using var client = new UdpTestClient(ClientHost);
+
+        var from = await client.EchoAsync("ping"u8.ToArray(), relay.ListenAt());
+
+        Assert.Equal(relay.ListenAt(), from);
+        Assert.NotEqual(target.EndPoint, from);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task A_wildcard_listener_replies_from_the_address_each_client_reached()
+    {
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.Any, 0), target.EndPoint)));
+        using var first = new UdpTestClient(ClientHost);
+        using var second = new UdpTestClient(ClientHost);
+
+        var viaReached = await first.EchoAsync("to .3"u8.ToArray(), relay.ListenAt(Reached));
+        var viaListen = await second.EchoAsync("to .2"u8.ToArray(), relay.ListenAt(Listen));
+        var againViaReached = await first.EchoAsync("to .3 again"u8.ToArray(), relay.ListenAt(Reached));
+
+        Assert.Equal(relay.ListenAt(Reached), viaReached);
+        Assert.Equal(relay.ListenAt(Reached), againViaReached);
+        Assert.Equal(relay.ListenAt(Listen), viaListen);
+        var opened = relay.Events.Events.Where(e => e.Phase == SessionPhase.Opened).ToList();
+        Assert.Contains(opened, e => e.Client.Equals(first.LocalEndPoint) && e.Local.Equals(relay.ListenAt(Reached)));
+        Assert.Contains(opened, e => e.Client.Equals(second.LocalEndPoint) && e.Local.Equals(relay.ListenAt(Listen)));
+        Assert.Equal(2, opened.Count);
+    }
+
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(1472)]
+    [InlineData(65507)]
+    public async Task Datagrams_pass_intact_whatever_their_size(int size)
+    {
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
+        using var client = new UdpTestClient(ClientHost);
+        var payload = new byte[size];
+        new Random(size).NextBytes(payload);
+
+        var from = await client.EchoAsync(payload, relay.ListenAt());
+
+        Assert.Equal(relay.ListenAt(), from);
+        await relay.Relay.StopAsync();
+        var closed = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed, TimeSpan.FromSeconds(10));
+        Assert.Equal(size, closed.Counters.BytesFromClient / closed.Counters.PacketsFromClient);
+        Assert.Equal(closed.Counters.BytesFromClient, closed.Counters.BytesToClient);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Relays_over_IPv6()
+    {
+        await using var target = new UdpEchoTarget(IPAddress.IPv6Loopback);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.IPv6Loopback, 0), target.EndPoint)));
+        using var client = new UdpTestClient(IPAddress.IPv6Loopback);
+
+        var from = await client.EchoAsync("over six"u8.ToArray(), relay.ListenAt());
+
+        Assert.Equal(relay.ListenAt(), from);
+        var opened = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened, TimeSpan.FromSeconds(5));
+        Assert.Equal(target.EndPoint, opened.Target);
+        Assert.Equal(TransportProtocol.Udp, opened.Protocol);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task A_wildcard_IPv6_listener_replies_from_the_address_reached()
+    {
+        await using var target = new UdpEchoTarget(IPAddress.IPv6Loopback);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(IPAddress.IPv6Any, 0), target.EndPoint)));
+        using var client = new UdpTestClient(IPAddress.IPv6Loopback);
+
+        var from = await client.EchoAsync("wild six"u8.ToArray(), relay.ListenAt(IPAddress.IPv6Loopback));
+
+        Assert.Equal(relay.ListenAt(IPAddress.IPv6Loopback), from);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task The_outgoing_socket_is_bound_to_the_chosen_source_address()
+    {
+        var source = IPAddress.Parse("127.0.0.6");
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { RedirectFrom = source }));
+        using var client = new UdpTestClient(ClientHost);
+
+        await client.EchoAsync("from .6"u8.ToArray(), relay.ListenAt());
+
+        Assert.Equal(source, Assert.Single(target.Senders).Address);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.Immutable;
+using System.Net;
+using Bouncer.Engine.Diagnostics;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Matching;
+using Bouncer.Engine.Sessions;
+using Bouncer.Engine.Tests.Support;
+using Bouncer.Engine.Udp;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Engine.Tests.Udp;
+
+/// <summary>
+/// A started <see cref="UdpRelay"/> for the one UDP listener of a table, wired to the engine's own
+/// matcher, limits, event publisher, session tracker and sweeper, with events and notices recorded.
+/// </summary>
+internal sealed class UdpRelayHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping;
+    private readonly SessionTracker _tracker;
+    private readonly Task _sweeper;
+
+    private UdpRelayHarness(UdpRelay relay, RecordingSink events, RecordingLog log, CancellationTokenSource stopping, SessionTracker tracker, Task sweeper)
+    {
+        Relay = relay;
+        Events = events;
+        Log = log;
+        _stopping = stopping;
+        _tracker = tracker;
+        _sweeper = sweeper;
+    }
+
+    public UdpRelay Relay { get; }
+
+    public RecordingSink Events { get; }
+
+    public RecordingLog Log { get; }
+
+    /// <summary>Live sessions (flows) the tracker holds.</summary>
+    public int Sessions => _tracker.Count;
+
+    /// <summary>Where clients send: the listener's address (or <paramref name="reachedAt"/> for a wildcard) and bound port.</summary>
+    public IPEndPoint ListenAt(IPAddress? reachedAt = null) => new(reachedAt ?? Relay.LocalEndPoint.Address, Relay.LocalEndPoint.Port);
+
+    public static UdpRelayHarness Start(RuleTable table, EngineOptions? options = null)
+    {
+        options ??= new EngineOptions();
+        var events = new RecordingSink();
+        var log = new RecordingLog();
+        var stopping = new CancellationTokenSource();
+        var resolver = new FakeResolver();
+        var limits = new LimitRegistry();
+        var tracker = new SessionTracker(log);
+        var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
+        var services = new EngineServices(
+            options,
+            () => snapshot,
+            new SessionMatcher(resolver),
+            resolver,
+            limits,
+            new SessionEventPublisher(events, log, options.Debug),
+            tracker,
+            new RateLimitedLog(log, TimeSpan.FromSeconds(10)),
+            stopping.Token);
+        var listener = table.Listeners.Single(l => l.Protocol == TransportProtocol.Udp);
+        var relay = (UdpRelay)new UdpListenerServiceFactory(services).Create(listener.Key, ListenerSocketFactory.Bind(listener));
+        relay.Start();
+        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100)).RunAsync(stopping.Token);
+        return new UdpRelayHarness(relay, events, log, stopping, tracker, sweeper);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Relay.StopAsync();
+        await _stopping.CancelAsync();
+        _tracker.TerminateAll(EndReason.AdministrativeTermination);
+        await _tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        await _sweeper;
+        _stopping.Dispose();
+    }
+}
