@@ -31,22 +31,21 @@ public sealed class BarefootTextFormatter : ITextFormatter
 
         output.Write(LevelNames.For(logEvent.Level));
         output.Write(": ");
-        WriteBody(logEvent, output);
-        output.Write('\n');
-    }
-
-    /// <summary>The part after the level: a Barefoot session line, or the message and any exception.</summary>
-    public static void WriteBody(LogEvent logEvent, TextWriter output)
-    {
-        if (BarefootLine.TryWrite(logEvent, output))
-        {
-            return;
-        }
-
-        logEvent.RenderMessage(output, CultureInfo.InvariantCulture);
+        WriteMessage(logEvent, output);
         if (logEvent.Exception is { } exception)
         {
             output.Write($": {exception.GetType().Name}: {exception.Message}");
+        }
+
+        output.Write('\n');
+    }
+
+    /// <summary>The part after the level: a Barefoot session line, or the rendered message.</summary>
+    public static void WriteMessage(LogEvent logEvent, TextWriter output)
+    {
+        if (!BarefootLine.TryWrite(logEvent, output))
+        {
+            logEvent.RenderMessage(output, CultureInfo.InvariantCulture);
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class JsonLineFormatter : ITextFormatter
         output.Write(_processId.ToString(CultureInfo.InvariantCulture));
         output.Write(",\"message\":");
         var message = new StringWriter(CultureInfo.InvariantCulture);
-        BarefootTextFormatter.WriteBody(logEvent, message);
+        BarefootTextFormatter.WriteMessage(logEvent, message);
         JsonValueFormatter.WriteQuotedJsonString(message.ToString(), output);
         if (logEvent.Exception is { } exception)
         {
