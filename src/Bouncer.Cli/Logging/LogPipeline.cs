@@ -80,6 +80,8 @@ public sealed class LogPipeline : IDisposable
                 configuration.WriteTo.Sink(new TextWriterSink(options.Stdout, Formatter(options.Format, header: true)), minimum);
                 break;
             case LogDestinationKind.File:
+                ProbeWritable(destination.Target!);
+
                 // buffered: false flushes every event to the OS at once, so tail -f sees it; the
                 // flush interval bounds how long it may sit unsynced in the page cache.
                 configuration.WriteTo.File(
@@ -100,6 +102,21 @@ public sealed class LogPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// Serilog.Sinks.File reports a file it cannot open only to SelfLog and drops every event; the
+    /// daemon must refuse to start (or keep its old files on reload) instead, so try first.
+    /// </summary>
+    private static void ProbeWritable(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        using var probe = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+    }
+
     private static void AddSyslogSink(
         LoggerConfiguration configuration,
         LogDestination destination,
@@ -114,9 +131,10 @@ public sealed class LogPipeline : IDisposable
         }
 
         var path = options.SyslogSocketPath ?? UnixSyslogSink.FindLocalSocket();
-        if (path is null)
+        if (path is null || !File.Exists(path))
         {
-            warnings.Add($"{destination}: no local syslog socket ({string.Join(", ", UnixSyslogSink.WellKnownPaths)}), logging to stderr instead");
+            var looked = path ?? string.Join(", ", UnixSyslogSink.WellKnownPaths);
+            warnings.Add($"{destination}: no local syslog socket ({looked}), logging to stderr instead");
             configuration.WriteTo.Sink(new TextWriterSink(options.Stderr, Formatter(options.Format, header: true)), minimum);
             return;
         }
