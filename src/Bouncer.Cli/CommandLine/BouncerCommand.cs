@@ -113,9 +113,9 @@ public sealed class BouncerCommand
             _root.Options.Add(option);
         }
 
-        _debug.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int>(), 0, 2));
-        _drainTimeout.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int>(), 0, int.MaxValue / 1000));
-        _maxUdpFlows.Validators.Add(r => RequireRange(r, r.GetValueOrDefault<int?>() ?? 1, 1, int.MaxValue));
+        _debug.CustomParser = r => ParseInRange(r, 0, 2);
+        _drainTimeout.CustomParser = r => ParseInRange(r, 0, int.MaxValue / 1000);
+        _maxUdpFlows.CustomParser = r => ParseInRange(r, 1, int.MaxValue);
         _root.SetAction(InvokeAsync);
     }
 
@@ -173,14 +173,19 @@ public sealed class BouncerCommand
         MaxUdpFlows = parseResult.GetValue(_maxUdpFlows),
     };
 
-    private static void RequireRange(OptionResult result, int value, int low, int high)
+    /// <summary>A whole number within bounds; anything else is a usage error naming the option.</summary>
+    private static int ParseInRange(ArgumentResult result, int low, int high)
     {
-        if (value < low || value > high)
+        var name = (result.Parent as OptionResult)?.IdentifierToken?.Value ?? "option";
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        var range = high == int.MaxValue ? $"at least {low}" : $"{low} to {high}";
+        if (!int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value) ||
+            value < low || value > high)
         {
-            var name = result.IdentifierToken?.Value ?? result.Option.Name;
-            var range = high == int.MaxValue ? $"at least {low}" : $"{low} to {high}";
-            result.AddError($"{name} must be {range}, not {value}.");
+            result.AddError($"{name} must be a number {range}, not '{text}'.");
         }
+
+        return value;
     }
 
     private async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken)
