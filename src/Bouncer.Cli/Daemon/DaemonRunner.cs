@@ -53,11 +53,7 @@ public sealed class DaemonRunner
         LogPipeline pipeline;
         try
         {
-            pipeline = LogPipeline.Build(LogPipelineOptions.From(table.Settings, _options) with
-            {
-                Stdout = _dependencies.Stdout,
-                Stderr = stderr,
-            });
+            pipeline = BuildLogPipeline(table.Settings);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -190,11 +186,7 @@ public sealed class DaemonRunner
 
         try
         {
-            logs.Replace(LogPipeline.Build(LogPipelineOptions.From(running.Settings, _options) with
-            {
-                Stdout = _dependencies.Stdout,
-                Stderr = _dependencies.Stderr,
-            }));
+            logs.Replace(BuildLogPipeline(running.Settings));
             log.Info("log files reopened");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -213,6 +205,13 @@ public sealed class DaemonRunner
 
         _dependencies.Notifier?.Ready("serving");
     }
+
+    private LogPipeline BuildLogPipeline(Settings settings) =>
+        LogPipeline.Build(LogPipelineOptions.From(settings, _options) with
+        {
+            Stdout = _dependencies.Stdout,
+            Stderr = _dependencies.Stderr,
+        });
 
     private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? string.Empty : "s")}";
 
