@@ -20,7 +20,7 @@ public sealed record DaemonOptions
     /// <summary><c>--log FILE</c>: replaces the rule file's <c>logoutput:</c> destinations.</summary>
     public string? LogFile { get; init; }
 
-    /// <summary><c>--log-format</c>; null when not given (text).</summary>
+    /// <summary><c>--log-format</c>; text unless json is asked for.</summary>
     public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     /// <summary><c>--watch</c>: reload when the rule file changes, for platforms without SIGHUP.</summary>
