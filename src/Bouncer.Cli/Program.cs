@@ -1,1 +1,9 @@
-namespace Bouncer.Cli; internal static class Program { private static int Main() => 0; }
+using Bouncer.Cli.CommandLine;
+
+namespace Bouncer.Cli;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) =>
+        new BouncerCommand(DefaultActions.Create()).RunAsync(args, Console.Out, Console.Error);
+}

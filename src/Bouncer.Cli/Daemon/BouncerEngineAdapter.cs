@@ -1,0 +1,21 @@
+using Bouncer.Engine;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Cli.Daemon;
+
+/// <summary>The real <see cref="BouncerEngine"/> behind <see cref="IForwardingEngine"/>.</summary>
+public sealed class BouncerEngineAdapter : IForwardingEngine
+{
+    private readonly BouncerEngine _engine;
+
+    public BouncerEngineAdapter(BouncerEngine engine)
+    {
+        _engine = engine;
+    }
+
+    public Task StartAsync(RuleTable table, CancellationToken cancellationToken) => _engine.StartAsync(table, cancellationToken);
+
+    public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken) => _engine.StopAsync(drainTimeout, cancellationToken);
+
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
+}

@@ -1,0 +1,40 @@
+using Bouncer.Cli.Verify;
+using Bouncer.Engine;
+using Bouncer.Engine.Events;
+using Bouncer.Rules;
+using Bouncer.Rules.Environment;
+
+namespace Bouncer.Cli.Daemon;
+
+/// <summary>What the daemon runner takes from the outside world; <see cref="Production"/> is the real process.</summary>
+public sealed record DaemonDependencies
+{
+    public required Func<string, CompileResult> LoadRules { get; init; }
+
+    public required Func<EngineOptions, ISessionEventSink, IEngineLog, IForwardingEngine> CreateEngine { get; init; }
+
+    public required TextWriter Stdout { get; init; }
+
+    public required TextWriter Stderr { get; init; }
+
+    /// <summary>Null: no sd_notify (tests that do not check it).</summary>
+    public SystemdNotifier? Notifier { get; init; }
+
+    /// <summary>Register SIGTERM/SIGINT/SIGHUP/SIGUSR1 handlers (off in tests, which post commands instead).</summary>
+    public bool HandleSignals { get; init; } = true;
+
+    /// <summary>Make the pipeline Serilog's global <see cref="Serilog.Log.Logger"/>.</summary>
+    public bool PublishGlobalLogger { get; init; } = true;
+
+    public int ProcessId { get; init; } = Environment.ProcessId;
+
+    public static DaemonDependencies Production(TextWriter stdout, TextWriter stderr) => new()
+    {
+        LoadRules = RuleFileLoader.Load,
+        CreateEngine = (options, events, log) =>
+            new BouncerEngineAdapter(new BouncerEngine(options, events, log, SystemNetworkEnvironment.Instance)),
+        Stdout = stdout,
+        Stderr = stderr,
+        Notifier = SystemdNotifier.FromEnvironment(),
+    };
+}

@@ -1,0 +1,33 @@
+using Bouncer.Engine.Events;
+
+namespace Bouncer.Cli.Logging;
+
+/// <summary>The words Barefoot's end lines use for why a session ended (design §4).</summary>
+public static class EndReasonText
+{
+    public static string For(EndReason reason) => reason switch
+    {
+        EndReason.LocalClientClosed => "local client closed",
+        EndReason.RemotePeerClosed => "remote peer closed",
+        EndReason.LocalClientError => "local client error",
+        EndReason.RemotePeerError => "remote peer error",
+        EndReason.IoTimeout => "i/o timeout",
+        EndReason.ConnectTimeout => "connect timeout",
+        EndReason.TcpFinWaitTimeout => "tcp-fin-wait timeout",
+        EndReason.SessionLimitReached => "session limit reached",
+        EndReason.AdministrativeTermination => "administrative termination",
+        EndReason.Blocked => "blocked",
+        _ => "unknown",
+    };
+
+    /// <summary>Reasons that <c>log: error</c> asks for: failures, timeouts and limits, not orderly closes.</summary>
+    public static bool IsError(EndReason reason) => reason is EndReason.LocalClientError
+        or EndReason.RemotePeerError
+        or EndReason.IoTimeout
+        or EndReason.ConnectTimeout
+        or EndReason.TcpFinWaitTimeout
+        or EndReason.SessionLimitReached;
+
+    /// <summary>Sessions that were refused rather than forwarded: they are written as block lines.</summary>
+    public static bool IsRefusal(EndReason reason) => reason is EndReason.Blocked or EndReason.SessionLimitReached;
+}

@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Bouncer.Cli.CommandLine;
+using Bouncer.Cli.Daemon;
+using Bouncer.Cli.Tests.Support;
+using Bouncer.Engine;
+using Bouncer.Engine.Events;
+using Bouncer.Rules;
+using Bouncer.Rules.Diagnostics;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Cli.Tests.Daemon;
+
+public sealed class DaemonRunnerTests : IDisposable
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+    private readonly TempDirectory _directory = new();
+    private readonly StringWriter _stdout = new(CultureInfo.InvariantCulture);
+    private readonly SynchronizedStringWriter _stderr = new();
+    private readonly FakeEngine _engine = new();
+    private CompileResult _rules = new(TestRules.Table(TestRules.Pass(1, log: LogEvents.Connect)), []);
+    private int _loads;
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact(Timeout = 20_000)]
+    public async Task ServesUntilStoppedThenDrainsAndRemovesThePidFile()
+    {
+        var pidPath = _directory.File("bouncer.pid");
+        var runner = Runner(new DaemonOptions { PidFile = pidPath, DrainTimeout = TimeSpan.FromSeconds(7) });
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+
+        Assert.Equal("4242\n", await File.ReadAllTextAsync(pidPath));
+        Assert.Same(_rules.Table, _engine.StartedWith);
+        Assert.Null(_engine.DrainTimeout);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+        Assert.Equal(TimeSpan.FromSeconds(7), _engine.DrainTimeout);
+        Assert.True(_engine.Disposed);
+        Assert.False(File.Exists(pidPath));
+        Assert.Contains("info: bouncer ", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("started: 1 rule, 1 listener from bouncer.conf", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("info: stopped", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task CancellationStopsLikeSigterm()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var runner = Runner(new DaemonOptions());
+
+        var run = runner.RunAsync(cancellation.Token);
+        await runner.Started.WaitAsync(Generous);
+        await cancellation.CancelAsync();
+
+        Assert.Equal(0, await run.WaitAsync(Generous));
+        Assert.Equal(TimeSpan.FromSeconds(30), _engine.DrainTimeout);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ConfigurationErrorsExitWithOneBeforeAnythingIsBound()
+    {
+        _rules = new CompileResult(null, [new Diagnostic(Severity.Error, new SourcePosition("bouncer.conf", 3, 9), "unknown log event 'everything'")]);
+        var pidPath = _directory.File("bouncer.pid");
+
+        var code = await Runner(new DaemonOptions { PidFile = pidPath }).RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("bouncer.conf:3:9: error: unknown log event 'everything'\n", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, _engine.Created);
+        Assert.False(File.Exists(pidPath));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task BindFailureIsOneLineOnStderrAndExitOne()
+    {
+        _engine.BindFailure = new ListenerBindException("rule 1: cannot bind tcp 127.0.0.2:80: Address already in use");
+        var pidPath = _directory.File("bouncer.pid");
+
+        var code = await Runner(new DaemonOptions { PidFile = pidPath }).RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(1, code);
+        Assert.Contains("\nbouncer: rule 1: cannot bind tcp 127.0.0.2:80: Address already in use\n", "\n" + _stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(pidPath));
+        Assert.True(_engine.Disposed);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task UnwritablePidFileStopsTheEngineAndExitsThree()
+    {
+        var code = await Runner(new DaemonOptions { PidFile = _directory.File("no/such/dir/bouncer.pid") })
+            .RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(3, code);
+        Assert.Contains("bouncer: cannot write pid file:", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.Zero, _engine.DrainTimeout);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task UnwritableLogFileExitsThree()
+    {
+        var blocker = _directory.File("file");
+        await File.WriteAllTextAsync(blocker, "x");
+
+        var code = await Runner(new DaemonOptions { LogFile = Path.Combine(blocker, "bouncer.log") })
+            .RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(3, code);
+        Assert.Equal(0, _engine.Created);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task CommandLineReachesTheEngineOptions()
+    {
+        var runner = Runner(new DaemonOptions { NoKeepAlive = true, MaxUdpFlows = 77, Debug = 2 });
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        await run.WaitAsync(Generous);
+
+        Assert.False(_engine.Options!.KeepAlive);
+        Assert.Equal(77, _engine.Options.MaxUdpFlows);
+        Assert.Equal(2, _engine.Options.Debug);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task SessionEventsFromTheEngineReachTheLogFile()
+    {
+        var logPath = _directory.File("bouncer.log");
+        var runner = Runner(new DaemonOptions { LogFile = logPath, LogFormat = LogFormat.Text });
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        _engine.Events!.Publish(SessionEvents.Opened(_rules.Table!.Rules[0]));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        await run.WaitAsync(Generous);
+
+        var text = await File.ReadAllTextAsync(logPath);
+        Assert.Contains(": info: pass(1): tcp/connect [: 198.51.100.7.51234 192.0.2.10.80 -> 192.0.2.1.51234 10.1.1.10.8080\n", text, StringComparison.Ordinal);
+        Assert.Empty(_stderr.ToString());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ReloadWithErrorsLogsEveryDiagnosticAndKeepsServing()
+    {
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        _rules = new CompileResult(null,
+        [
+            new Diagnostic(Severity.Error, new SourcePosition("bouncer.conf", 7, 31), "netmask not allowed on to:"),
+            new Diagnostic(Severity.Warning, new SourcePosition("bouncer.conf", 2, 1), "timeout.negotiate has no effect"),
+        ]);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("running configuration is unchanged", StringComparison.Ordinal));
+
+        Assert.False(run.IsCompleted);
+        Assert.Equal(2, _loads);
+        var text = _stderr.ToString();
+        Assert.Contains("error: bouncer.conf:7:31: error: netmask not allowed on to:\n", text, StringComparison.Ordinal);
+        Assert.Contains("warning: bouncer.conf:2:1: warning: timeout.negotiate has no effect\n", text, StringComparison.Ordinal);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+        Assert.Null(_engine.SecondStart);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ReloadReopensTheLogFile()
+    {
+        var logPath = _directory.File("bouncer.log");
+        var runner = Runner(new DaemonOptions { LogFile = logPath });
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        File.Move(logPath, logPath + ".1");
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => File.Exists(logPath) && ReadShared(logPath).Contains("log files reopened", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        await run.WaitAsync(Generous);
+
+        Assert.Contains("started:", await File.ReadAllTextAsync(logPath + ".1"), StringComparison.Ordinal);
+        Assert.DoesNotContain("started:", await File.ReadAllTextAsync(logPath), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task DumpStateLogsUptimeAndTable()
+    {
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+
+        runner.Commands.TryWrite(DaemonCommand.DumpState);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("state: uptime", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        await run.WaitAsync(Generous);
+
+        Assert.Matches(@"info: state: uptime \d+s, 1 rule, 1 listener, rule file bouncer.conf", _stderr.ToString());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task SystemdHearsReadyAfterBindingAndStoppingBeforeTheDrain()
+    {
+        var socketPath = _directory.File("notify.sock");
+        using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        receiver.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var notifier = new SystemdNotifier(socketPath);
+        var runner = Runner(new DaemonOptions(), notifier);
+
+        var run = runner.RunAsync(CancellationToken.None);
+        var ready = await ReceiveAsync(receiver);
+        Assert.NotNull(_engine.StartedWith);
+        Assert.Equal("READY=1\nSTATUS=serving 1 rule, 1 listener from bouncer.conf", ready);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        Assert.StartsWith("RELOADING=1\nMONOTONIC_USEC=", await ReceiveAsync(receiver), StringComparison.Ordinal);
+        Assert.StartsWith("READY=1", await ReceiveAsync(receiver), StringComparison.Ordinal);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal("STOPPING=1\nSTATUS=draining for up to 30s", await ReceiveAsync(receiver));
+        Assert.Equal(0, await run.WaitAsync(Generous));
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition());
+    }
+
+    private static async Task<string> ReceiveAsync(Socket receiver)
+    {
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(Generous);
+        var length = await receiver.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        return Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    private DaemonRunner Runner(DaemonOptions options, SystemdNotifier? notifier = null) =>
+        new(options with { ConfigPath = "bouncer.conf" }, new DaemonDependencies
+        {
+            LoadRules = _ =>
+            {
+                Interlocked.Increment(ref _loads);
+                return _rules;
+            },
+            CreateEngine = _engine.Create,
+            Stdout = _stdout,
+            Stderr = _stderr,
+            Notifier = notifier,
+            HandleSignals = false,
+            PublishGlobalLogger = false,
+            ProcessId = 4242,
+        });
+
+    /// <summary>Records what the runner asks of the engine.</summary>
+    private sealed class FakeEngine : IForwardingEngine
+    {
+        public int Created { get; private set; }
+
+        public EngineOptions? Options { get; private set; }
+
+        public ISessionEventSink? Events { get; private set; }
+
+        public ListenerBindException? BindFailure { get; set; }
+
+        public RuleTable? StartedWith { get; private set; }
+
+        public RuleTable? SecondStart { get; private set; }
+
+        public TimeSpan? DrainTimeout { get; private set; }
+
+        public bool Disposed { get; private set; }
+
+        public IForwardingEngine Create(EngineOptions options, ISessionEventSink events, IEngineLog log)
+        {
+            Created++;
+            Options = options;
+            Events = events;
+            return this;
+        }
+
+        public Task StartAsync(RuleTable table, CancellationToken cancellationToken)
+        {
+            if (BindFailure is not null)
+            {
+                return Task.FromException(BindFailure);
+            }
+
+            if (StartedWith is null)
+            {
+                StartedWith = table;
+            }
+            else
+            {
+                SecondStart = table;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
+        {
+            DrainTimeout = drainTimeout;
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace Bouncer.Cli.Tests.Support;
+
+/// <summary>Runs the built <c>bouncer</c> assembly (copied next to the tests by the project reference) as a child process.</summary>
+internal sealed class BouncerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    private BouncerProcess(Process process)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    public static BouncerProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bouncer.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("NOTIFY_SOCKET");
+        return new BouncerProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Exit code, stdout and stderr; kills the process if it runs longer than <paramref name="timeout"/>.</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> WaitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"bouncer did not exit within {timeout}");
+        }
+
+        return (_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var process = Start(args);
+        return await process.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
+    }
+}
