@@ -86,7 +86,7 @@ internal sealed class SettingsCompiler(ValueReader values, AddressReader address
 
                 break;
             case "external.rotation":
-                if (values.OneOf(option, s_rotations, "external.rotation", "none, route, same-same") is { } rotation)
+                if (values.OneOf(option, s_rotations, "external.rotation value", "none, route, same-same") is { } rotation)
                 {
                     _settings = _settings with { Rotation = rotation };
                 }

@@ -80,7 +80,7 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
     }
 
     public bool? YesNo(OptionSyntax option) =>
-        OneOf(option, s_yesNo, "value", "yes, no");
+        OneOf(option, s_yesNo, $"{option.Keyword} value", "yes, no");
 
     private static readonly Dictionary<string, bool> s_yesNo = new(StringComparer.Ordinal) { ["yes"] = true, ["no"] = false };
 

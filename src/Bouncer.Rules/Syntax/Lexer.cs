@@ -147,23 +147,28 @@ internal static class Lexer
         }
 
         /// <summary>
-        /// True when the run (up to a '/' or whitespace) is an IPv6 address. Cheap first check: the
-        /// part before the first colon must be empty or hex digits, which no keyword is.
+        /// True when the run (up to a '/') is an IPv6 address, or an attempt at one: the part before
+        /// the first colon is empty or hex digits (no keyword is) and there are two colons or more.
+        /// A broken address then stays one word, and the compile step says what is wrong with it.
         /// </summary>
         private bool LooksLikeIPv6(int start, int end)
         {
             var slash = text.IndexOf('/', start, end - start);
             var addressEnd = slash < 0 ? end : slash;
-            for (var i = start; i < addressEnd && text[i] != ':'; i++)
+            var i = start;
+            while (i < addressEnd && text[i] != ':')
             {
                 if (!char.IsAsciiHexDigit(text[i]))
                 {
                     return false;
                 }
+
+                i++;
             }
 
-            return IPAddress.TryParse(text.AsSpan(start, addressEnd - start), out var address)
-                && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+            var address = text.AsSpan(start, addressEnd - start);
+            return address.Count(':') >= 2
+                || (IPAddress.TryParse(address, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
         }
 
         private bool IsLineContinuation(int index)
