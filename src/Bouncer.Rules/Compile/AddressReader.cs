@@ -45,13 +45,6 @@ internal sealed class AddressReader(DiagnosticBag diagnostics)
             return ReadIPv6(word, host);
         }
 
-        if (host.Length > 0 && host.All(c => char.IsAsciiDigit(c) || c == '.'))
-        {
-            return ReadIPv4(host, word.Position, "address") is { } address
-                ? new AddressLiteral(AddressForm.IPv4, word.Text, address, null, null, default)
-                : null;
-        }
-
         if (host.StartsWith('.'))
         {
             var suffix = host[1..];
@@ -62,6 +55,13 @@ internal sealed class AddressReader(DiagnosticBag diagnostics)
             }
 
             return new AddressLiteral(AddressForm.Domain, word.Text, null, suffix.ToLowerInvariant(), null, default);
+        }
+
+        if (host.Length > 0 && host.All(c => char.IsAsciiDigit(c) || c == '.'))
+        {
+            return ReadIPv4(host, word.Position, "address") is { } address
+                ? new AddressLiteral(AddressForm.IPv4, word.Text, address, null, null, default)
+                : null;
         }
 
         if (!IsHostname(host))

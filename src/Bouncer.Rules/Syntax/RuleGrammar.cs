@@ -138,15 +138,17 @@ internal static class RuleGrammar
         .XOptional()
         .Select(high => high.GetOrDefault());
 
+    private const string AfterPort = $"a port operator ({PortOperators}), ':' or a range after 'port'";
+
     /// <summary>What follows <c>port</c>: (operator as written, value, high end of a spaced range).</summary>
     private static readonly Parser<(string Operator, WordSyntax Low, WordSyntax? High)> PortTail =
-        (from op in Symbol(TokenKind.Operator, "an operator")
+        (from op in Symbol(TokenKind.Operator, AfterPort)
          from value in PortValue
          select (op.Text, value, (WordSyntax?)null))
-        .XOr(from colon in Symbol(TokenKind.Colon, "':'")
+        .XOr(from colon in Symbol(TokenKind.Colon, AfterPort)
              from value in PortValue
              select (":", value, (WordSyntax?)null))
-        .XOr(Word(IsValueWord, $"a port operator ({PortOperators}), ':' or a range after 'port'")
+        .XOr(Word(IsValueWord, AfterPort)
             .Then(first => s_portOperatorWords.Contains(first.Text)
                 ? PortValue.Select(value => (first.Text, value, (WordSyntax?)null))
                 : RangeHigh.Select(high => (string.Empty, first, high))));
