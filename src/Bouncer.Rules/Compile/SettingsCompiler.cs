@@ -224,7 +224,7 @@ internal sealed class SettingsCompiler(ValueReader values, AddressReader address
 
     private void WarnIfRepeated(OptionSyntax option)
     {
-        if (s_repeatable.Contains(option.Keyword))
+        if (s_repeatable.Contains(option.Keyword) || !Keywords.IsSetting(option.Keyword))
         {
             return;
         }

@@ -97,7 +97,7 @@ internal static class Lexer
         {
             var start = _index;
             var end = start;
-            while (end < text.Length && IsRunCharacter(text[end]))
+            while (end < text.Length && IsRunCharacter(text[end]) && !(text[end] == '\\' && IsLineContinuation(end)))
             {
                 end++;
             }
