@@ -36,7 +36,9 @@ public sealed class RuleMatcher
     /// <summary>
     /// Matches against the rules of the listener that accepted the client: the engine's path, after
     /// it found the listener by its key. Same answer as the whole-table overload for any client that
-    /// reached this listener.
+    /// reached this listener, unless the table also has a wildcard listener on the same port and
+    /// protocol: the wildcard's rules are not among a specific listener's rules (the kernel delivers
+    /// to the most specific socket, so those rules never see the client).
     /// </summary>
     public ValueTask<Rule> MatchAsync(
         Listener listener, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>
