@@ -37,8 +37,8 @@ public sealed class RuleMatcher
     /// Matches against the rules of the listener that accepted the client: the engine's path, after
     /// it found the listener by its key. Same answer as the whole-table overload for any client that
     /// reached this listener, unless the table also has a wildcard listener on the same port and
-    /// protocol: the wildcard's rules are not among a specific listener's rules (the kernel delivers
-    /// to the most specific socket, so those rules never see the client).
+    /// protocol: the wildcard's rules are not among a specific listener's rules, and where the
+    /// system lets both be bound it delivers to the specific socket.
     /// </summary>
     public ValueTask<Rule> MatchAsync(
         Listener listener, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>

@@ -129,7 +129,9 @@ public sealed class SamplesMatchTests
         Assert.Equal(Verdict.Block, abuser.Verdict);
         Assert.NotEqual(0, abuser.Number);
         Assert.Equal(Verdict.Pass, visitor.Verdict);
+        Assert.Equal(Verdict.Pass, partnerMail.Verdict);
         Assert.True(partnerMail.Limits.IsUnlimited);
+        Assert.NotSame(partnerMail, otherMail);
         Assert.Equal(Verdict.Pass, otherMail.Verdict);
         Assert.False(otherMail.Limits.IsUnlimited);
         Assert.NotNull(otherMail.BandwidthBytesPerSecond);
