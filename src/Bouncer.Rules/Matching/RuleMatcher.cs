@@ -31,7 +31,7 @@ public sealed class RuleMatcher
     /// <param name="local">The local address and port the client reached (not the wildcard a listener is bound to).</param>
     public ValueTask<Rule> MatchAsync(
         RuleTable table, TransportProtocol protocol, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>
-        Match(table.Rules, protocol, client, local, cancellationToken);
+        MatchAsync(table.Rules, protocol, client, local, cancellationToken);
 
     /// <summary>
     /// Matches against the rules of the listener that accepted the client: the engine's path, after
@@ -42,10 +42,11 @@ public sealed class RuleMatcher
     /// </summary>
     public ValueTask<Rule> MatchAsync(
         Listener listener, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>
-        Match(listener.Rules, listener.Protocol, client, local, cancellationToken);
+        MatchAsync(listener.Rules, listener.Protocol, client, local, cancellationToken);
 
-    private ValueTask<Rule> Match(
-        ImmutableArray<Rule> rules, TransportProtocol protocol, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken)
+    /// <summary>Matches against <paramref name="rules"/>, taken to be in file order (a listener's or a table's).</summary>
+    public ValueTask<Rule> MatchAsync(
+        ImmutableArray<Rule> rules, TransportProtocol protocol, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default)
     {
         var clientAddress = ClientAddress.Normalize(client.Address);
         for (var i = 0; i < rules.Length; i++)
