@@ -74,7 +74,7 @@ public sealed class SamplesMatchTests
             Assert.True(IPAddress.IsLoopback(l.Endpoint.Address), $"{l} is not on loopback");
             Assert.True(l.Endpoint.Port >= 1024, $"{l} needs privileges");
         });
-        Assert.Equal([LogDestination.Stderr], table.Settings.LogOutput);
+        Assert.Equal([LogDestinationKind.Stderr], table.Settings.LogOutput.Select(d => d.Kind));
 
         var rule = await Match(table, TransportProtocol.Tcp, "127.0.0.1", 40000, "127.0.0.1", 8080);
         Assert.Equal(Verdict.Pass, rule.Verdict);
