@@ -36,9 +36,8 @@ public sealed class RuleMatcher
     /// <summary>
     /// Matches against the rules of the listener that accepted the client: the engine's path, after
     /// it found the listener by its key. Same answer as the whole-table overload for any client that
-    /// reached this listener, unless the table also has a wildcard listener on the same port and
-    /// protocol: the wildcard's rules are not among a specific listener's rules, and where the
-    /// system lets both be bound it delivers to the specific socket.
+    /// reached this listener: a specific listener also carries the rules of a wildcard listener on
+    /// the same port (see <see cref="RuleTable"/>).
     /// </summary>
     public ValueTask<Rule> MatchAsync(
         Listener listener, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>

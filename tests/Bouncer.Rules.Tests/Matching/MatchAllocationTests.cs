@@ -87,9 +87,12 @@ public sealed class MatchAllocationTests
 
     private static long AllocatedWhile(Func<int> matchAll)
     {
-        // Warm up so JIT tiers and static initializers are not counted.
+        // Warm up so JIT tiers and static initializers are not counted. Tiering promotes methods
+        // after a delay measured in time (call counting starts ~100 ms after the last tier-0 JIT),
+        // so the warm-up is bounded by time as well as by count.
         var checksum = 0;
-        for (var i = 0; i < 100; i++)
+        var warmUp = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 200_000 && warmUp.ElapsedMilliseconds < 500; i++)
         {
             checksum += matchAll();
         }
