@@ -1,12 +1,21 @@
 // The grammar of rule files, in one place.
 //
-// Written with Sprache 2.3.1 over tokens from the hand lexer (Lexer.cs). Only the committing
-// combinators are used: XOr, XMany, XOptional. Once a parser has consumed a token it is committed,
-// so a failure is reported where the text went wrong instead of being backtracked into a vague error
-// at the start of the rule. That is also Pidgin's model (Or/Many without Try), so moving to Pidgin is
-// a mechanical rename of this file: XOr -> Or, XMany -> Many, XOptional -> Optional, Select/Then stay.
+// Written with Sprache 2.3.1 over tokens from the hand lexer (Lexer.cs). Only committing
+// combinators are used: XOr, XOptional, and the committed sequence and list below. Once a parser has
+// consumed a token it is committed, so a failure is reported where the text went wrong instead of
+// being backtracked into a vague error at the start of the rule. That is also Pidgin's model
+// (Or/Many without Try), so moving to Pidgin is a mechanical rename of this file: XOr -> Or,
+// XOptional -> Optional, Sequence -> Map, Then -> Bind, List -> Many.
 // The primitives below are small delegates over TokenInput; nothing of Sprache leaves this file
 // and TokenInput.cs (both internal).
+//
+// Why the sequence, map and list combinators are written here rather than Sprache's LINQ
+// (SelectMany/Select) and XMany: those build new parsers and closures on every call, and XMany
+// parses the item that ends a list a second time. Run on every token of a 10,000-rule file
+// (270,000 tokens) they allocated about 215 MB and took most of the parse. The ones below keep the
+// same committed semantics and allocate one result per step; the hottest leaf, a value, is a
+// one-token dispatch (a 'port' word starts a port clause, any other word is a value) instead of an
+// XOr that tried and failed the port parser on every value.
 //
 // The grammar reads permissively: any keyword, any words as values. Whether a keyword exists or a
 // value makes sense is judged by the compile step, which can then say exactly what is wrong.
@@ -70,7 +79,80 @@ internal static class RuleGrammar
     private static IResult<T> Fail<T>(TokenInput at, string[] expected) =>
         Result.Failure<T>(at, string.Empty, expected);
 
+    /// <summary>The same failure as a result of another type.</summary>
+    private static IResult<TOut> Failed<TIn, TOut>(IResult<TIn> failure) =>
+        Result.Failure<TOut>(failure.Remainder, failure.Message, failure.Expectations);
+
     private static WordSyntax ToWord(Token token) => new(token.Text, token.Position);
+
+    /// <summary><paramref name="first"/> then <paramref name="second"/>, committed; the two values combined.</summary>
+    private static Parser<TOut> Sequence<T1, T2, TOut>(Parser<T1> first, Parser<T2> second, Func<T1, T2, TOut> combine) => input =>
+    {
+        var a = first(input);
+        if (!a.WasSuccessful)
+        {
+            return Failed<T1, TOut>(a);
+        }
+
+        var b = second(a.Remainder);
+        return b.WasSuccessful ? Result.Success(combine(a.Value, b.Value), b.Remainder) : Failed<T2, TOut>(b);
+    };
+
+    /// <summary>
+    /// <paramref name="first"/>, then the parser <paramref name="next"/> picks for its value; the two
+    /// values combined. <paramref name="next"/> must return parsers built once, not new ones.
+    /// </summary>
+    private static Parser<TOut> Then<T1, T2, TOut>(Parser<T1> first, Func<T1, Parser<T2>> next, Func<T1, T2, TOut> combine) => input =>
+    {
+        var a = first(input);
+        if (!a.WasSuccessful)
+        {
+            return Failed<T1, TOut>(a);
+        }
+
+        var b = next(a.Value)(a.Remainder);
+        return b.WasSuccessful ? Result.Success(combine(a.Value, b.Value), b.Remainder) : Failed<T2, TOut>(b);
+    };
+
+    private static Parser<TOut> Map<T, TOut>(Parser<T> parser, Func<T, TOut> map) => input =>
+    {
+        var r = parser(input);
+        return r.WasSuccessful ? Result.Success(map(r.Value), r.Remainder) : Failed<T, TOut>(r);
+    };
+
+    /// <summary>
+    /// <paramref name="item"/> as often as it succeeds, with XMany's meaning: an item that fails
+    /// without consuming ends the list, one that fails after consuming fails the list, and a
+    /// zero-length success ends it too.
+    /// </summary>
+    private static Parser<ImmutableArray<T>> List<T>(Parser<T> item) => input =>
+    {
+        ImmutableArray<T>.Builder? items = null;
+        var at = input;
+        while (true)
+        {
+            var r = item(at);
+            if (!r.WasSuccessful)
+            {
+                if (!r.Remainder.Equals(at))
+                {
+                    return Failed<T, ImmutableArray<T>>(r);
+                }
+
+                break;
+            }
+
+            if (r.Remainder.Equals(at))
+            {
+                break;
+            }
+
+            (items ??= ImmutableArray.CreateBuilder<T>()).Add(r.Value);
+            at = r.Remainder;
+        }
+
+        return Result.Success(items is null ? [] : items.DrainToImmutable(), at);
+    };
 
     /// <summary>One token of <paramref name="kind"/>.</summary>
     private static Parser<Token> Symbol(TokenKind kind, string expected)
@@ -83,6 +165,16 @@ internal static class RuleGrammar
         };
     }
 
+    /// <summary>
+    /// One token of <paramref name="kind"/> if it is there; if not, succeeds without consuming and
+    /// the caller reports the token found instead (<see cref="Presence"/>).
+    /// </summary>
+    private static Parser<Presence> Expect(TokenKind kind) => input =>
+    {
+        var t = (TokenInput)input;
+        return t.Token.Kind == kind ? Result.Success(new Presence(true, t.Token), t.Next) : Result.Success(new Presence(false, t.Token), t);
+    };
+
     /// <summary>One word for which <paramref name="accept"/> holds.</summary>
     private static Parser<WordSyntax> Word(Func<TokenInput, bool> accept, string expected)
     {
@@ -93,13 +185,6 @@ internal static class RuleGrammar
             return accept(t) ? Result.Success(ToWord(t.Token), t.Next) : Fail<WordSyntax>(t, expectations);
         };
     }
-
-    /// <summary>Succeeds without consuming, recording that something expected is missing.</summary>
-    private static Parser<ErrorSyntax?> Missing(string expected) => input =>
-    {
-        var t = (TokenInput)input;
-        return Result.Success<ErrorSyntax?>(new ErrorSyntax($"expected {expected}, found {t.Token.Describe()}", t.Token.Position), t);
-    };
 
     /// <summary><c>from</c>, <c>timeout.io</c>, <c>bounce to</c>, then the colon.</summary>
     private static readonly Parser<(string Text, SourcePosition Position)> Keyword = input =>
@@ -117,10 +202,18 @@ internal static class RuleGrammar
 
         if (IsKeywordStart(t))
         {
-            return Result.Success(($"{t.Token.Text} {t.Peek(1).Text}", t.Token.Position), t.Next.Next.Next);
+            return Result.Success((TwoWordKeyword(t.Token.Text, t.Peek(1).Text), t.Token.Position), t.Next.Next.Next);
         }
 
         return Fail<(string, SourcePosition)>(t.Next, [$"':' after '{t.Token.Text}'"]);
+    };
+
+    /// <summary>The keyword of two words joined with one space; the common spellings without a new string.</summary>
+    private static string TwoWordKeyword(string head, string tail) => (head, tail) switch
+    {
+        ("bounce", "to") => "bounce to",
+        ("redirect", "from") => "redirect from",
+        _ => $"{head} {tail}",
     };
 
     // ---- values ----
@@ -128,76 +221,83 @@ internal static class RuleGrammar
     private static readonly Parser<WordSyntax> PortValue =
         Word(IsValueWord, "a port number or service name");
 
-    private static readonly Parser<WordSyntax> PortKeyword =
-        Word(t => t.Token.Kind == TokenKind.Word && string.Equals(t.Token.Text, "port", StringComparison.OrdinalIgnoreCase), "port");
+    private static bool IsPortWord(TokenInput t) =>
+        t.Token.Kind == TokenKind.Word && string.Equals(t.Token.Text, "port", StringComparison.OrdinalIgnoreCase);
+
+    private static readonly Parser<WordSyntax> PortKeyword = Word(IsPortWord, "port");
 
     private static readonly Parser<WordSyntax?> RangeHigh =
-        (from dash in Symbol(TokenKind.Dash, "'-'")
-         from high in PortValue
-         select high)
-        .XOptional()
-        .Select(high => high.GetOrDefault());
+        Map(Sequence(Symbol(TokenKind.Dash, "'-'"), PortValue, (_, high) => high).XOptional(), high => high.GetOrDefault());
 
     private const string AfterPort = $"a port operator ({PortOperators}), ':' or a range after 'port'";
 
     /// <summary>What follows <c>port</c>: (operator as written, value, high end of a spaced range).</summary>
     private static readonly Parser<(string Operator, WordSyntax Low, WordSyntax? High)> PortTail =
-        (from op in Symbol(TokenKind.Operator, AfterPort)
-         from value in PortValue
-         select (op.Text, value, (WordSyntax?)null))
-        .XOr(from colon in Symbol(TokenKind.Colon, AfterPort)
-             from value in PortValue
-             select (":", value, (WordSyntax?)null))
-        .XOr(Word(IsValueWord, AfterPort)
-            .Then(first => s_portOperatorWords.Contains(first.Text)
-                ? PortValue.Select(value => (first.Text, value, (WordSyntax?)null))
-                : RangeHigh.Select(high => (string.Empty, first, high))));
+        Sequence(Symbol(TokenKind.Operator, AfterPort), PortValue, (op, value) => (op.Text, value, (WordSyntax?)null))
+        .XOr(Sequence(Symbol(TokenKind.Colon, AfterPort), PortValue, (_, value) => (":", value, (WordSyntax?)null)))
+        .XOr(Then(
+            Word(IsValueWord, AfterPort),
+            first => s_portOperatorWords.Contains(first.Text) ? PortValue : RangeHigh,
+            (first, second) => s_portOperatorWords.Contains(first.Text)
+                ? (first.Text, second!, (WordSyntax?)null)
+                : (string.Empty, first, second)));
 
     private static readonly Parser<ValueSyntax> Port =
-        from keyword in PortKeyword
-        from tail in PortTail
-        select (ValueSyntax)new PortSyntax(keyword, tail.Operator, tail.Low, tail.High);
+        Sequence(PortKeyword, PortTail, (keyword, tail) => (ValueSyntax)new PortSyntax(keyword, tail.Operator, tail.Low, tail.High));
 
-    private static readonly Parser<ValueSyntax> Value =
-        Port.XOr(Word(IsValueWord, "a value"));
+    private static readonly Parser<ValueSyntax> ValueWord = Word(IsValueWord, "a value");
 
-    // Lists are built once here, not inside the LINQ lambdas below, which would rebuild them per use.
-    private static readonly Parser<IEnumerable<ValueSyntax>> Values = Value.XMany();
+    // One token decides: 'port' starts a port clause (committed once 'port' is read, as the XOr of
+    // the two was), any other value word is a value.
+    private static readonly Parser<ValueSyntax> Value = input => IsPortWord((TokenInput)input) ? Port(input) : ValueWord(input);
 
     private static readonly Parser<ItemSyntax> Option =
-        from keyword in Keyword
-        from values in Values
-        select (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values.ToImmutableArray());
+        Sequence(Keyword, List(Value), (keyword, values) => (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values));
 
     // ---- objects ----
 
     private static readonly Parser<ImmutableArray<WordSyntax>> Header =
-        from first in Word(IsObjectStart, "a rule")
-        from second in Word(t => t.Token.Kind == TokenKind.Word && !IsKeywordStart(t), "a word").XOptional()
-        select second.IsDefined ? ImmutableArray.Create(first, second.Get()) : ImmutableArray.Create(first);
+        Sequence(
+            Word(IsObjectStart, "a rule"),
+            Word(t => t.Token.Kind == TokenKind.Word && !IsKeywordStart(t), "a word").XOptional(),
+            (first, second) => second.IsDefined ? ImmutableArray.Create(first, second.Get()) : ImmutableArray.Create(first));
 
     private static readonly Parser<ItemSyntax> BodyItem =
         Recovering(Option, EndsBody, IsBodySync, "a rule option (keyword:)");
 
-    private static readonly Parser<IEnumerable<ItemSyntax>> Body = BodyItem.XMany();
-
     private static readonly Parser<ItemSyntax> Object =
-        from header in Header
-        from open in Symbol(TokenKind.OpenBrace, "'{'").Select(_ => (ErrorSyntax?)null)
-            .XOr(Missing($"'{{' after '{string.Join(' ', header.Select(w => w.Text))}'"))
-        from body in Body
-        from close in Symbol(TokenKind.CloseBrace, "'}'").Select(_ => (ErrorSyntax?)null)
-            .XOr(Missing($"'}}' to close the rule at line {header[0].Position.Line}"))
-        select (ItemSyntax)new ObjectSyntax(
-            header,
-            header[0].Position,
-            Errors(open).Concat(body).Concat(Errors(close)).ToImmutableArray());
+        Sequence(
+            Sequence(Header, Expect(TokenKind.OpenBrace), (header, open) => (header, open)),
+            Sequence(List(BodyItem), Expect(TokenKind.CloseBrace), (body, close) => (body, close)),
+            (start, end) => (ItemSyntax)BuildObject(start.header, start.open, end.body, end.close));
+
+    private static ObjectSyntax BuildObject(ImmutableArray<WordSyntax> header, Presence open, ImmutableArray<ItemSyntax> body, Presence close)
+    {
+        if (!open.Found || !close.Found)
+        {
+            var items = ImmutableArray.CreateBuilder<ItemSyntax>(body.Length + 2);
+            if (!open.Found)
+            {
+                items.Add(open.Missing($"'{{' after '{string.Join(' ', header.Select(w => w.Text))}'"));
+            }
+
+            items.AddRange(body);
+            if (!close.Found)
+            {
+                items.Add(close.Missing($"'}}' to close the rule at line {header[0].Position.Line}"));
+            }
+
+            body = items.ToImmutable();
+        }
+
+        return new ObjectSyntax(header, header[0].Position, body);
+    }
 
     private static readonly Parser<ItemSyntax> TopItem =
         Recovering(Object.XOr(Option), t => t.AtEnd, IsTopSync, "a setting (keyword:) or a rule (client pass { ... })");
 
     private static readonly Parser<FileSyntax> File =
-        TopItem.XMany().End().Select(items => new FileSyntax(items.ToImmutableArray()));
+        Map(List(TopItem).End(), items => new FileSyntax(items));
 
     public static FileSyntax Parse(ImmutableArray<Token> tokens, string fileName)
     {
@@ -208,7 +308,11 @@ internal static class RuleGrammar
             : new FileSyntax([new ErrorSyntax($"cannot read the file: {result.Message}", ((TokenInput)result.Remainder).Token.Position)]);
     }
 
-    private static IEnumerable<ItemSyntax> Errors(ErrorSyntax? error) => error is null ? [] : [error];
+    /// <summary>Whether an expected token was there, and the token found in its place.</summary>
+    private readonly record struct Presence(bool Found, Token At)
+    {
+        public ErrorSyntax Missing(string expected) => new($"expected {expected}, found {At.Describe()}", At.Position);
+    }
 
     /// <summary>
     /// Runs <paramref name="item"/>; on failure turns the failure into an <see cref="ErrorSyntax"/>
@@ -216,29 +320,33 @@ internal static class RuleGrammar
     /// <paramref name="ends"/> says the enclosing list is over, so <c>XMany</c> stops there.
     /// </summary>
     private static Parser<ItemSyntax> Recovering(
-        Parser<ItemSyntax> item, Func<TokenInput, bool> ends, Func<TokenInput, bool> isSync, string what) => input =>
+        Parser<ItemSyntax> item, Func<TokenInput, bool> ends, Func<TokenInput, bool> isSync, string what)
     {
-        var t = (TokenInput)input;
-        if (ends(t))
+        string[] expectations = [what];
+        return input =>
         {
-            return Fail<ItemSyntax>(t, [what]);
-        }
+            var t = (TokenInput)input;
+            if (ends(t))
+            {
+                return Fail<ItemSyntax>(t, expectations);
+            }
 
-        var result = item(t);
-        if (result.WasSuccessful)
-        {
-            return result;
-        }
+            var result = item(t);
+            if (result.WasSuccessful)
+            {
+                return result;
+            }
 
-        var at = (TokenInput)result.Remainder;
-        var expected = at.Index == t.Index ? what : string.Join(" or ", result.Expectations.Distinct());
-        var error = new ErrorSyntax($"expected {expected}, found {at.Token.Describe()}", at.Token.Position);
-        var resume = at.Index == t.Index ? at.Next : at;
-        while (!isSync(resume))
-        {
-            resume = resume.Next;
-        }
+            var at = (TokenInput)result.Remainder;
+            var expected = at.Index == t.Index ? what : string.Join(" or ", result.Expectations.Distinct());
+            var error = new ErrorSyntax($"expected {expected}, found {at.Token.Describe()}", at.Token.Position);
+            var resume = at.Index == t.Index ? at.Next : at;
+            while (!isSync(resume))
+            {
+                resume = resume.Next;
+            }
 
-        return Result.Success<ItemSyntax>(error, resume);
-    };
+            return Result.Success<ItemSyntax>(error, resume);
+        };
+    }
 }
