@@ -29,6 +29,7 @@
 //   value   := port | WORD                         (a WORD that does not start the next keyword or object)
 //   port    := 'port' ( OP WORD | ':' WORD | OPWORD WORD | WORD ( '-' WORD )? )
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Bouncer.Rules.Model;
 using Sprache;
 
@@ -123,11 +124,14 @@ internal static class RuleGrammar
     /// <summary>
     /// <paramref name="item"/> as often as it succeeds, with XMany's meaning: an item that fails
     /// without consuming ends the list, one that fails after consuming fails the list, and a
-    /// zero-length success ends it too.
+    /// zero-length success ends it too. Items are gathered on the parse's scratch stack (lists nest:
+    /// a rule's options hold their values) and copied once into an array of the exact size.
     /// </summary>
-    private static Parser<ImmutableArray<T>> List<T>(Parser<T> item) => input =>
+    private static Parser<ImmutableArray<T>> List<T>(Parser<T> item)
+        where T : class => input =>
     {
-        ImmutableArray<T>.Builder? items = null;
+        var scratch = ((TokenInput)input).Scratch;
+        var mark = scratch.Count;
         var at = input;
         while (true)
         {
@@ -136,6 +140,7 @@ internal static class RuleGrammar
             {
                 if (!r.Remainder.Equals(at))
                 {
+                    scratch.RemoveRange(mark, scratch.Count - mark);
                     return Failed<T, ImmutableArray<T>>(r);
                 }
 
@@ -147,12 +152,30 @@ internal static class RuleGrammar
                 break;
             }
 
-            (items ??= ImmutableArray.CreateBuilder<T>()).Add(r.Value);
+            scratch.Add(r.Value);
             at = r.Remainder;
         }
 
-        return Result.Success(items is null ? [] : items.DrainToImmutable(), at);
+        return Result.Success(TakeFrom<T>(scratch, mark), at);
     };
+
+    private static ImmutableArray<T> TakeFrom<T>(List<object> scratch, int mark)
+        where T : class
+    {
+        if (scratch.Count == mark)
+        {
+            return [];
+        }
+
+        var items = new T[scratch.Count - mark];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = (T)scratch[mark + i];
+        }
+
+        scratch.RemoveRange(mark, items.Length);
+        return ImmutableCollectionsMarshal.AsImmutableArray(items);
+    }
 
     /// <summary>One token of <paramref name="kind"/>.</summary>
     private static Parser<Token> Symbol(TokenKind kind, string expected)

@@ -6,31 +6,33 @@ namespace Bouncer.Rules.Syntax;
 /// <summary>
 /// Sprache input over tokens instead of characters. <see cref="Current"/> is a character standing
 /// for the token kind (so Sprache's own error plumbing keeps working) and <see cref="Token"/> is
-/// the token itself. One instance per token index is made up front, so advancing allocates nothing.
+/// the token itself. One instance per token index is made up front, so advancing allocates nothing;
+/// an instance is only a reference to the shared <see cref="TokenStream"/> and an index (24 bytes),
+/// as there is one for every token of the file.
 /// </summary>
 internal sealed class TokenInput : IInput
 {
-    private readonly TokenInput[] _all;
-    private Dictionary<object, object>? _memos;
+    private readonly TokenStream _stream;
 
-    private TokenInput(ImmutableArray<Token> tokens, TokenInput[] all, int index, string source)
+    private TokenInput(TokenStream stream, int index)
     {
-        Tokens = tokens;
-        _all = all;
+        _stream = stream;
         Index = index;
-        Source = source;
     }
 
-    public ImmutableArray<Token> Tokens { get; }
+    public ImmutableArray<Token> Tokens => _stream.Tokens;
 
     public int Index { get; }
 
-    public Token Token => Tokens[Index];
+    public Token Token => _stream.Tokens[Index];
 
     /// <summary>The token <paramref name="offset"/> places ahead, or the end token.</summary>
-    public Token Peek(int offset) => Tokens[Math.Min(Index + offset, Tokens.Length - 1)];
+    public Token Peek(int offset) => _stream.Tokens[Math.Min(Index + offset, _stream.Tokens.Length - 1)];
 
-    public string Source { get; }
+    public string Source => _stream.Source;
+
+    /// <summary>Scratch space shared by the list parsers of one parse (see <c>RuleGrammar.List</c>).</summary>
+    public List<object> Scratch => _stream.Scratch;
 
     public char Current => Token.Kind switch
     {
@@ -52,26 +54,59 @@ internal sealed class TokenInput : IInput
 
     public int Column => Token.Position.Column;
 
-    public IDictionary<object, object> Memos => _memos ??= new Dictionary<object, object>();
+    public IDictionary<object, object> Memos => _stream.MemosAt(Index);
 
     public static TokenInput Start(ImmutableArray<Token> tokens, string source)
     {
-        var all = new TokenInput[tokens.Length];
-        for (var i = 0; i < all.Length; i++)
-        {
-            all[i] = new TokenInput(tokens, all, i, source);
-        }
-
-        return all[0];
+        var stream = new TokenStream(tokens, source);
+        return stream.Inputs[0];
     }
 
-    public TokenInput Next => AtEnd ? this : _all[Index + 1];
+    public TokenInput Next => AtEnd ? this : _stream.Inputs[Index + 1];
 
     public IInput Advance() => Next;
 
-    public bool Equals(IInput? other) => other is TokenInput input && ReferenceEquals(input._all, _all) && input.Index == Index;
+    public bool Equals(IInput? other) => other is TokenInput input && ReferenceEquals(input._stream, _stream) && input.Index == Index;
 
     public override bool Equals(object? obj) => Equals(obj as IInput);
 
     public override int GetHashCode() => Index;
+
+    /// <summary>What all inputs of one parse share.</summary>
+    private sealed class TokenStream
+    {
+        private Dictionary<int, Dictionary<object, object>>? _memos;
+
+        public TokenStream(ImmutableArray<Token> tokens, string source)
+        {
+            Tokens = tokens;
+            Source = source;
+            Inputs = new TokenInput[tokens.Length];
+            for (var i = 0; i < Inputs.Length; i++)
+            {
+                Inputs[i] = new TokenInput(this, i);
+            }
+        }
+
+        public ImmutableArray<Token> Tokens { get; }
+
+        public string Source { get; }
+
+        public TokenInput[] Inputs { get; }
+
+        public List<object> Scratch { get; } = [];
+
+        // Sprache only memoizes for Parse.Ref, which this grammar does not use; kept per index so the
+        // inputs themselves stay small.
+        public Dictionary<object, object> MemosAt(int index)
+        {
+            _memos ??= [];
+            if (!_memos.TryGetValue(index, out var memos))
+            {
+                _memos[index] = memos = [];
+            }
+
+            return memos;
+        }
+    }
 }
