@@ -7,7 +7,7 @@ namespace Bouncer.Rules.Syntax;
 /// <summary>
 /// Splits rule text into tokens. Written by hand rather than with Sprache: Sprache over raw
 /// characters allocates an input and a result per character, which made a 10,000-rule file
-/// take seconds; a plain loop over the string is linear and allocates one string per token, and
+/// take seconds; a plain loop over the string is linear and allocates at most one string per token, and
 /// the grammar (<see cref="RuleGrammar"/>) then runs over tokens. The one subtle job is the colon:
 /// it ends a keyword (<c>from:10.0.0.0/8</c>) but belongs to an IPv6 address (<c>2001:db8::1</c>).
 /// </summary>
@@ -23,6 +23,10 @@ internal static class Lexer
 
     private sealed class Scanner(string text, string fileName, ImmutableArray<Token>.Builder tokens)
     {
+        // Keywords, punctuation, ports and backend addresses repeat on every rule; one string each
+        // instead of one per occurrence. Bounded, so a file of unique words cannot grow it without end.
+        private const int MaxInterned = 4096;
+        private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
         private int _index;
         private int _line = 1;
         private int _lineStart;
@@ -186,8 +190,25 @@ internal static class Lexer
 
         private void Add(TokenKind kind, int start, int length)
         {
-            tokens.Add(new Token(kind, text.Substring(start, length), Here(start)));
+            tokens.Add(new Token(kind, Intern(text.AsSpan(start, length)), Here(start)));
             _index = start + length;
+        }
+
+        private string Intern(ReadOnlySpan<char> span)
+        {
+            var lookup = _interned.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.TryGetValue(span, out var known))
+            {
+                return known;
+            }
+
+            var created = span.ToString();
+            if (_interned.Count < MaxInterned)
+            {
+                _interned.Add(created, created);
+            }
+
+            return created;
         }
 
         private void NewLine(int next)
