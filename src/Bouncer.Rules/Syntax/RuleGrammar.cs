@@ -13,9 +13,8 @@
 // (SelectMany/Select) and XMany: those build new parsers and closures on every call, and XMany
 // parses the item that ends a list a second time. Run on every token of a 10,000-rule file
 // (270,000 tokens) they allocated about 215 MB and took most of the parse. The ones below keep the
-// same committed semantics and allocate one result per step; the hottest leaf, a value, is a
-// one-token dispatch (a 'port' word starts a port clause, any other word is a value) instead of an
-// XOr that tried and failed the port parser on every value.
+// same committed semantics and allocate one result per step; the hottest leaf, the values of an
+// option, is a hand-written loop (see Values).
 //
 // The grammar reads permissively: any keyword, any words as values. Whether a keyword exists or a
 // value makes sense is judged by the compile step, which can then say exactly what is wrong.
@@ -51,26 +50,26 @@ internal static class RuleGrammar
 
     // ---- lookahead predicates (they never consume) ----
 
-    private static bool IsKeywordStart(TokenInput t) =>
+    private static bool IsKeywordStart(TokenCursor t) =>
         t.Token.Kind == TokenKind.Word
         && (t.Peek(1).Kind == TokenKind.Colon
             || (s_twoWordKeywordHeads.Contains(t.Token.Text) && t.Peek(1).Kind == TokenKind.Word && t.Peek(2).Kind == TokenKind.Colon));
 
-    private static bool IsObjectStart(TokenInput t) =>
+    private static bool IsObjectStart(TokenCursor t) =>
         t.Token.Kind == TokenKind.Word
         && (t.Peek(1).Kind == TokenKind.OpenBrace
             || (t.Peek(1).Kind == TokenKind.Word && t.Peek(2).Kind == TokenKind.OpenBrace)
             || (s_objectWords.Contains(t.Token.Text) && t.Peek(1).Kind != TokenKind.Colon));
 
-    private static bool IsValueWord(TokenInput t) =>
+    private static bool IsValueWord(TokenCursor t) =>
         t.Token.Kind == TokenKind.Word && !IsKeywordStart(t) && !IsObjectStart(t);
 
-    private static bool EndsBody(TokenInput t) =>
+    private static bool EndsBody(TokenCursor t) =>
         t.AtEnd || t.Token.Kind == TokenKind.CloseBrace || IsObjectStart(t);
 
-    private static bool IsBodySync(TokenInput t) => EndsBody(t) || IsKeywordStart(t);
+    private static bool IsBodySync(TokenCursor t) => EndsBody(t) || IsKeywordStart(t);
 
-    private static bool IsTopSync(TokenInput t) => t.AtEnd || IsKeywordStart(t) || IsObjectStart(t);
+    private static bool IsTopSync(TokenCursor t) => t.AtEnd || IsKeywordStart(t) || IsObjectStart(t);
 
     // ---- primitives ----
 
@@ -199,13 +198,13 @@ internal static class RuleGrammar
     };
 
     /// <summary>One word for which <paramref name="accept"/> holds.</summary>
-    private static Parser<WordSyntax> Word(Func<TokenInput, bool> accept, string expected)
+    private static Parser<WordSyntax> Word(Func<TokenCursor, bool> accept, string expected)
     {
         string[] expectations = [expected];
         return input =>
         {
             var t = (TokenInput)input;
-            return accept(t) ? Result.Success(ToWord(t.Token), t.Next) : Fail<WordSyntax>(t, expectations);
+            return accept(t.Cursor) ? Result.Success(ToWord(t.Token), t.Next) : Fail<WordSyntax>(t, expectations);
         };
     }
 
@@ -220,12 +219,12 @@ internal static class RuleGrammar
 
         if (t.Peek(1).Kind == TokenKind.Colon)
         {
-            return Result.Success((t.Token.Text, t.Token.Position), t.Next.Next);
+            return Result.Success((t.Token.Text, t.Token.Position), t.At(t.Cursor.Next.Next));
         }
 
-        if (IsKeywordStart(t))
+        if (IsKeywordStart(t.Cursor))
         {
-            return Result.Success((TwoWordKeyword(t.Token.Text, t.Peek(1).Text), t.Token.Position), t.Next.Next.Next);
+            return Result.Success((TwoWordKeyword(t.Token.Text, t.Peek(1).Text), t.Token.Position), t.At(t.Cursor.Next.Next.Next));
         }
 
         return Fail<(string, SourcePosition)>(t.Next, [$"':' after '{t.Token.Text}'"]);
@@ -244,7 +243,7 @@ internal static class RuleGrammar
     private static readonly Parser<WordSyntax> PortValue =
         Word(IsValueWord, "a port number or service name");
 
-    private static bool IsPortWord(TokenInput t) =>
+    private static bool IsPortWord(TokenCursor t) =>
         t.Token.Kind == TokenKind.Word && string.Equals(t.Token.Text, "port", StringComparison.OrdinalIgnoreCase);
 
     private static readonly Parser<WordSyntax> PortKeyword = Word(IsPortWord, "port");
@@ -268,14 +267,46 @@ internal static class RuleGrammar
     private static readonly Parser<ValueSyntax> Port =
         Sequence(PortKeyword, PortTail, (keyword, tail) => (ValueSyntax)new PortSyntax(keyword, tail.Operator, tail.Low, tail.High));
 
-    private static readonly Parser<ValueSyntax> ValueWord = Word(IsValueWord, "a value");
+    // The values of an option: the one hand-written step of the grammar. It is what runs on most
+    // tokens of a file, and as a Sprache list of value parsers it made a result and an input for
+    // every value (List(Value): grammar 57 MB on the 10,000-rule benchmark file; this loop: see the
+    // commit that made it). It keeps List(Value)'s meaning exactly: a 'port' word starts a port
+    // clause, read by the Port parser and committed once 'port' is read; any other value word is a
+    // value; anything else ends the list.
+    private static readonly Parser<ImmutableArray<ValueSyntax>> Values = input =>
+    {
+        var start = (TokenInput)input;
+        var scratch = start.Scratch;
+        var mark = scratch.Count;
+        var at = start.Cursor;
+        while (true)
+        {
+            if (IsPortWord(at))
+            {
+                var port = Port(start.At(at));
+                if (!port.WasSuccessful)
+                {
+                    scratch.RemoveRange(mark, scratch.Count - mark);
+                    return Failed<ValueSyntax, ImmutableArray<ValueSyntax>>(port);
+                }
 
-    // One token decides: 'port' starts a port clause (committed once 'port' is read, as the XOr of
-    // the two was), any other value word is a value.
-    private static readonly Parser<ValueSyntax> Value = input => IsPortWord((TokenInput)input) ? Port(input) : ValueWord(input);
+                scratch.Add(port.Value);
+                at = ((TokenInput)port.Remainder).Cursor;
+            }
+            else if (IsValueWord(at))
+            {
+                scratch.Add(ToWord(at.Token));
+                at = at.Next;
+            }
+            else
+            {
+                return Result.Success(TakeFrom<ValueSyntax>(scratch, mark), start.At(at));
+            }
+        }
+    };
 
     private static readonly Parser<ItemSyntax> Option =
-        Sequence(Keyword, List(Value), (keyword, values) => (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values));
+        Sequence(Keyword, Values, (keyword, values) => (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values));
 
     // ---- objects ----
 
@@ -343,13 +374,13 @@ internal static class RuleGrammar
     /// <paramref name="ends"/> says the enclosing list is over, so <c>XMany</c> stops there.
     /// </summary>
     private static Parser<ItemSyntax> Recovering(
-        Parser<ItemSyntax> item, Func<TokenInput, bool> ends, Func<TokenInput, bool> isSync, string what)
+        Parser<ItemSyntax> item, Func<TokenCursor, bool> ends, Func<TokenCursor, bool> isSync, string what)
     {
         string[] expectations = [what];
         return input =>
         {
             var t = (TokenInput)input;
-            if (ends(t))
+            if (ends(t.Cursor))
             {
                 return Fail<ItemSyntax>(t, expectations);
             }
@@ -363,13 +394,13 @@ internal static class RuleGrammar
             var at = (TokenInput)result.Remainder;
             var expected = at.Index == t.Index ? what : string.Join(" or ", result.Expectations.Distinct());
             var error = new ErrorSyntax($"expected {expected}, found {at.Token.Describe()}", at.Token.Position);
-            var resume = at.Index == t.Index ? at.Next : at;
+            var resume = at.Index == t.Index ? at.Cursor.Next : at.Cursor;
             while (!isSync(resume))
             {
                 resume = resume.Next;
             }
 
-            return Result.Success<ItemSyntax>(error, resume);
+            return Result.Success<ItemSyntax>(error, at.At(resume));
         };
     }
 }

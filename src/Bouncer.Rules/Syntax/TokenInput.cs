@@ -6,9 +6,9 @@ namespace Bouncer.Rules.Syntax;
 /// <summary>
 /// Sprache input over tokens instead of characters. <see cref="Current"/> is a character standing
 /// for the token kind (so Sprache's own error plumbing keeps working) and <see cref="Token"/> is
-/// the token itself. One instance per token index is made up front, so advancing allocates nothing;
-/// an instance is only a reference to the shared <see cref="TokenStream"/> and an index (24 bytes),
-/// as there is one for every token of the file.
+/// the token itself. At most one instance per token index is made, the first time a parser hands
+/// that place back as a remainder (steps within a value list go by <see cref="TokenCursor"/>); an
+/// instance is only a reference to the shared <see cref="TokenStream"/> and an index (24 bytes).
 /// </summary>
 internal sealed class TokenInput : IInput
 {
@@ -20,11 +20,11 @@ internal sealed class TokenInput : IInput
         Index = index;
     }
 
-    public ImmutableArray<Token> Tokens => _stream.Tokens;
-
     public int Index { get; }
 
     public Token Token => _stream.Tokens[Index];
+
+    public TokenCursor Cursor => new(_stream.Tokens, Index);
 
     /// <summary>The token <paramref name="offset"/> places ahead, or the end token.</summary>
     public Token Peek(int offset) => _stream.Tokens[Math.Min(Index + offset, _stream.Tokens.Length - 1)];
@@ -59,10 +59,13 @@ internal sealed class TokenInput : IInput
     public static TokenInput Start(ImmutableArray<Token> tokens, string source)
     {
         var stream = new TokenStream(tokens, source);
-        return stream.Inputs[0];
+        return stream.InputAt(0);
     }
 
-    public TokenInput Next => AtEnd ? this : _stream.Inputs[Index + 1];
+    public TokenInput Next => AtEnd ? this : _stream.InputAt(Index + 1);
+
+    /// <summary>The input at <paramref name="cursor"/>, a place of this same token list.</summary>
+    public TokenInput At(TokenCursor cursor) => _stream.InputAt(cursor.Index);
 
     public IInput Advance() => Next;
 
@@ -75,24 +78,21 @@ internal sealed class TokenInput : IInput
     /// <summary>What all inputs of one parse share.</summary>
     private sealed class TokenStream
     {
+        private readonly TokenInput?[] _inputs;
         private Dictionary<int, Dictionary<object, object>>? _memos;
 
         public TokenStream(ImmutableArray<Token> tokens, string source)
         {
             Tokens = tokens;
             Source = source;
-            Inputs = new TokenInput[tokens.Length];
-            for (var i = 0; i < Inputs.Length; i++)
-            {
-                Inputs[i] = new TokenInput(this, i);
-            }
+            _inputs = new TokenInput?[tokens.Length];
         }
 
         public ImmutableArray<Token> Tokens { get; }
 
         public string Source { get; }
 
-        public TokenInput[] Inputs { get; }
+        public TokenInput InputAt(int index) => _inputs[index] ??= new TokenInput(this, index);
 
         public List<object> Scratch { get; } = [];
 
