@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using Bouncer.Rules.Model;
 
@@ -13,15 +12,16 @@ namespace Bouncer.Rules.Syntax;
 /// </summary>
 internal static class Lexer
 {
-    public static ImmutableArray<Token> Tokenize(string text, string fileName)
+    public static TokenList Tokenize(string text, string fileName)
     {
-        var tokens = ImmutableArray.CreateBuilder<Token>(Math.Max(16, text.Length / 5));
+        // About one token per five characters in real files; the list grows if there are more.
+        var tokens = new TokenList(text.Length / 5);
         var scanner = new Scanner(text, fileName, tokens);
         scanner.Run();
-        return tokens.ToImmutable();
+        return tokens;
     }
 
-    private sealed class Scanner(string text, string fileName, ImmutableArray<Token>.Builder tokens)
+    private sealed class Scanner(string text, string fileName, TokenList tokens)
     {
         // Keywords, punctuation, ports and backend addresses repeat on every rule; one string each
         // instead of one per occurrence. Bounded, so a file of unique words cannot grow it without end.

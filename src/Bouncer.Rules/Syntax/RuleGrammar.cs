@@ -353,7 +353,7 @@ internal static class RuleGrammar
     private static readonly Parser<FileSyntax> File =
         Map(List(TopItem).End(), items => new FileSyntax(items));
 
-    public static FileSyntax Parse(ImmutableArray<Token> tokens, string fileName)
+    public static FileSyntax Parse(TokenList tokens, string fileName)
     {
         var start = TokenInput.Start(tokens, fileName);
         var result = File(start);

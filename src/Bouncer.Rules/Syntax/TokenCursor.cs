@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace Bouncer.Rules.Syntax;
 
 /// <summary>
@@ -7,14 +5,14 @@ namespace Bouncer.Rules.Syntax;
 /// hand-written value loop look at, so that stepping over tokens allocates nothing. A
 /// <see cref="TokenInput"/> is made only where a parser hands back a remainder.
 /// </summary>
-internal readonly record struct TokenCursor(ImmutableArray<Token> Tokens, int Index)
+internal readonly record struct TokenCursor(TokenList Tokens, int Index)
 {
     public Token Token => Tokens[Index];
 
     public bool AtEnd => Token.Kind == TokenKind.End;
 
     /// <summary>The token <paramref name="offset"/> places ahead, or the end token.</summary>
-    public Token Peek(int offset) => Tokens[Math.Min(Index + offset, Tokens.Length - 1)];
+    public Token Peek(int offset) => Tokens[Math.Min(Index + offset, Tokens.Count - 1)];
 
     public TokenCursor Next => AtEnd ? this : new(Tokens, Index + 1);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Sprache;
 
 namespace Bouncer.Rules.Syntax;
@@ -27,7 +26,7 @@ internal sealed class TokenInput : IInput
     public TokenCursor Cursor => new(_stream.Tokens, Index);
 
     /// <summary>The token <paramref name="offset"/> places ahead, or the end token.</summary>
-    public Token Peek(int offset) => _stream.Tokens[Math.Min(Index + offset, _stream.Tokens.Length - 1)];
+    public Token Peek(int offset) => _stream.Tokens[Math.Min(Index + offset, _stream.Tokens.Count - 1)];
 
     public string Source => _stream.Source;
 
@@ -56,7 +55,7 @@ internal sealed class TokenInput : IInput
 
     public IDictionary<object, object> Memos => _stream.MemosAt(Index);
 
-    public static TokenInput Start(ImmutableArray<Token> tokens, string source)
+    public static TokenInput Start(TokenList tokens, string source)
     {
         var stream = new TokenStream(tokens, source);
         return stream.InputAt(0);
@@ -81,14 +80,14 @@ internal sealed class TokenInput : IInput
         private readonly TokenInput?[] _inputs;
         private Dictionary<int, Dictionary<object, object>>? _memos;
 
-        public TokenStream(ImmutableArray<Token> tokens, string source)
+        public TokenStream(TokenList tokens, string source)
         {
             Tokens = tokens;
             Source = source;
-            _inputs = new TokenInput?[tokens.Length];
+            _inputs = new TokenInput?[tokens.Count];
         }
 
-        public ImmutableArray<Token> Tokens { get; }
+        public TokenList Tokens { get; }
 
         public string Source { get; }
 
