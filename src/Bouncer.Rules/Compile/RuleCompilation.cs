@@ -110,14 +110,15 @@ internal sealed class RuleCompilation
     /// <summary>The verdict of a <c>client pass|block</c> header; null after reporting any other object.</summary>
     private Verdict? ClassifyObject(ObjectSyntax obj)
     {
-        var words = obj.Header.Select(w => w.Text).ToArray();
-        switch (words)
+        switch (obj.Header)
         {
-            case ["client", "pass"]:
+            case [{ Text: "client" }, { Text: "pass" }]:
                 return Verdict.Pass;
-            case ["client", "block"]:
+            case [{ Text: "client" }, { Text: "block" }]:
                 return Verdict.Block;
         }
+
+        var words = obj.Header.Select(w => w.Text).ToArray();
 
         // "Client Pass {": say so, and still read the rule so its other problems are reported too.
         var lower = words.Select(w => w.ToLowerInvariant()).ToArray();

@@ -52,8 +52,14 @@ internal static class SocketOptions
 
     /// <summary>Options of the settings overridden by a rule's own (same side and kind), in a stable order.</summary>
     public static System.Collections.Immutable.ImmutableArray<SocketOption> Merge(
-        IEnumerable<SocketOption> settings, IEnumerable<SocketOption> rule)
+        System.Collections.Immutable.ImmutableArray<SocketOption> settings, List<SocketOption> rule)
     {
+        // Most rules set none: the settings' array as it is, without sorting it again per rule.
+        if (rule.Count == 0)
+        {
+            return settings;
+        }
+
         var merged = new Dictionary<(SocketSide, SocketOptionKind), SocketOption>();
         foreach (var option in settings.Concat(rule))
         {
