@@ -7,6 +7,7 @@ using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Tcp;
 using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine;
@@ -43,7 +44,7 @@ public sealed class BouncerEngine : IAsyncDisposable
         var services = new EngineServices(
             options,
             () => listeners!.Current,
-            new SessionMatcher(cachingResolver),
+            new RuleMatcher(cachingResolver),
             cachingResolver,
             _limits,
             new SessionEventPublisher(events, log, options.Debug),

@@ -4,6 +4,7 @@ using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Matching;
 
 namespace Bouncer.Engine.Sessions;
 
@@ -14,7 +15,7 @@ namespace Bouncer.Engine.Sessions;
 internal sealed record EngineServices(
     EngineOptions Options,
     Func<ListenerSnapshot> CurrentListeners,
-    ISessionMatcher Matcher,
+    RuleMatcher Matcher,
     INameResolver Resolver,
     LimitRegistry Limits,
     SessionEventPublisher Events,
