@@ -1,0 +1,144 @@
+using Bouncer.Rules.Model;
+using Bouncer.Rules.Syntax;
+
+namespace Bouncer.Rules.Compile;
+
+/// <summary>Reads the values of one setting or option as words, numbers, yes/no or members of a fixed list.</summary>
+internal sealed class ValueReader(DiagnosticBag diagnostics)
+{
+    public DiagnosticBag Diagnostics => diagnostics;
+
+    /// <summary>The words; a port clause is an error here (only addresses take one).</summary>
+    public List<WordSyntax> Words(OptionSyntax option)
+    {
+        var words = new List<WordSyntax>(option.Values.Length);
+        foreach (var value in option.Values)
+        {
+            if (value is WordSyntax word)
+            {
+                words.Add(word);
+            }
+            else
+            {
+                diagnostics.Error(value.Position, $"{option.Keyword}: takes no port ('{value}')");
+            }
+        }
+
+        return words;
+    }
+
+    /// <summary>Exactly one word, or null after an error.</summary>
+    public WordSyntax? Single(OptionSyntax option, string expected)
+    {
+        var words = Words(option);
+        if (words.Count == 0)
+        {
+            if (option.Values.Length == 0)
+            {
+                diagnostics.Error(option.Position, $"{option.Keyword}: needs a value ({expected})");
+            }
+
+            return null;
+        }
+
+        if (words.Count > 1)
+        {
+            diagnostics.Error(words[1].Position, $"{option.Keyword}: takes one value ({expected}); found '{words[1].Text}' as well");
+            return null;
+        }
+
+        return words[0];
+    }
+
+    public long? Number(OptionSyntax option, long min, long max, string expected)
+    {
+        if (Single(option, expected) is not { } word)
+        {
+            return null;
+        }
+
+        if (!Numbers.TryParse(word.Text, max, out var value, out var error))
+        {
+            diagnostics.Error(word.Position, $"{option.Keyword}: {error}");
+            return null;
+        }
+
+        if (value < min)
+        {
+            diagnostics.Error(word.Position, $"{option.Keyword}: {word.Text} is too small ({expected})");
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>Seconds, at least <paramref name="min"/>, at most a 32-bit count.</summary>
+    public TimeSpan? Seconds(OptionSyntax option, long min)
+    {
+        var expected = min == 0 ? "seconds, 0 for none" : $"seconds, at least {min}";
+        return Number(option, min, int.MaxValue, expected) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+    }
+
+    public bool? YesNo(OptionSyntax option) =>
+        OneOf(option, s_yesNo, $"{option.Keyword} value", "yes, no");
+
+    private static readonly Dictionary<string, bool> s_yesNo = new(StringComparer.Ordinal) { ["yes"] = true, ["no"] = false };
+
+    /// <summary>One member of <paramref name="values"/>.</summary>
+    public T? OneOf<T>(OptionSyntax option, IReadOnlyDictionary<string, T> values, string what, string expected)
+        where T : struct
+    {
+        if (Single(option, expected) is not { } word)
+        {
+            return null;
+        }
+
+        if (values.TryGetValue(word.Text, out var value))
+        {
+            return value;
+        }
+
+        diagnostics.Error(word.Position, $"unknown {what} '{word.Text}' (expected {expected})");
+        return null;
+    }
+
+    /// <summary>
+    /// Every member named, combined with <paramref name="combine"/>; null after an error. The
+    /// grammar already ended the list at the next keyword.
+    /// </summary>
+    public T? ListOf<T>(OptionSyntax option, IReadOnlyDictionary<string, T> values, string what, string expected, Func<T, T, T> combine)
+        where T : struct
+    {
+        var words = Words(option);
+        if (words.Count == 0)
+        {
+            if (option.Values.Length == 0)
+            {
+                diagnostics.Error(option.Position, $"{option.Keyword}: needs a value ({expected})");
+            }
+
+            return null;
+        }
+
+        T? result = null;
+        var ok = true;
+        foreach (var word in words)
+        {
+            if (values.TryGetValue(word.Text, out var value))
+            {
+                result = result is null ? value : combine(result.Value, value);
+            }
+            else
+            {
+                diagnostics.Error(word.Position, $"unknown {what} '{word.Text}' (expected {expected})");
+                ok = false;
+            }
+        }
+
+        return ok ? result : null;
+    }
+
+    public void Error(SourcePosition position, string message) => diagnostics.Error(position, message);
+
+    public void Warning(SourcePosition position, string message) => diagnostics.Warning(position, message);
+}
