@@ -64,6 +64,7 @@ public sealed class AddressTests
     [InlineData("10.0.0.0/08", "1:31: error: invalid netmask: number '08' has a leading zero (Barefoot reads it as octal); write it without the zero, or as 0x hex")]
     [InlineData("10.0.0.0/255.255.0.255", "1:31: error: non-contiguous netmask '255.255.0.255' (the one bits must come first, like 255.255.0.0)")]
     [InlineData("10.0.0.0/255.0.0", "1:31: error: invalid IPv4 netmask '255.0.0' (expected four numbers 0-255, like 192.0.2.1)")]
+    [InlineData("10.0.0.0/255._0.0.0", "1:31: error: invalid IPv4 netmask '255._0.0.0' (expected four numbers 0-255, like 192.0.2.1)")]
     [InlineData("bad..name", "1:22: error: invalid address 'bad..name' (expected an IP address, a hostname, an interface name or .domain)")]
     [InlineData("-bad.example", "1:16: error: from: needs an address first (like 10.0.0.0/8 or 0/0)")]
     [InlineData("mail.example/24", "1:34: error: netmask not allowed on a name ('mail.example/24'); a netmask belongs to an IP address")]

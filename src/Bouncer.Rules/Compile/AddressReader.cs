@@ -94,7 +94,7 @@ internal sealed class AddressReader(DiagnosticBag diagnostics)
     private IPAddress? ReadIPv4(string text, Model.SourcePosition position, string what)
     {
         var parts = text.Split('.');
-        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3))
+        if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit)))
         {
             diagnostics.Error(position, $"invalid IPv4 {what} '{text}' (expected four numbers 0-255, like 192.0.2.1)");
             return null;
@@ -106,7 +106,7 @@ internal sealed class AddressReader(DiagnosticBag diagnostics)
             return null;
         }
 
-        var bytes = parts.Select(int.Parse).ToArray();
+        var bytes = parts.Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         if (bytes.Any(b => b > 255))
         {
             diagnostics.Error(position, $"invalid IPv4 {what} '{text}' (each number must be 0-255)");
