@@ -132,8 +132,8 @@ internal sealed class DaemonProcess : IDisposable
         throw new TimeoutException($"no log line with '{text}' (x{count}) within {limit}:\n{Log}");
     }
 
-    /// <summary>Waits for the listeners: the start line comes after every listener is bound.</summary>
-    public Task WaitUntilServingAsync() => WaitForLineAsync(" started: ");
+    /// <summary>Waits for the daemon's start line, written once every listener is bound and the pid file written.</summary>
+    public Task WaitUntilServingAsync() => WaitForLineAsync("info: bouncer ");
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
