@@ -3,6 +3,7 @@ using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
 
@@ -21,4 +22,8 @@ internal sealed record EngineServices(
     SessionEventPublisher Events,
     SessionTracker Tracker,
     RateLimitedLog Warnings,
-    CancellationToken Stopping);
+    CancellationToken Stopping)
+{
+    /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
+    public RuleStatisticsRegistry Statistics { get; init; } = new();
+}

@@ -5,6 +5,7 @@ using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
 using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tcp;
@@ -50,6 +51,14 @@ internal sealed class TcpSession : ITrackedSession
     }
 
     public void Sweep(long now) => Volatile.Read(ref _splice)?.Sweep(now);
+
+    public LiveSession? Describe(long now)
+    {
+        var splice = Volatile.Read(ref _splice);
+        return splice is null || _identity is not { } identity
+            ? null
+            : identity.Live(_outgoing, _target, now - splice.LastActivity, splice.Counters);
+    }
 
     public void Terminate(EndReason reason)
     {
@@ -162,11 +171,14 @@ internal sealed class TcpSession : ITrackedSession
         {
             Reset(_client);
             var reason = _terminateReason != 0 ? (EndReason)_terminateReason : connected.Reason;
+            _services.Statistics.For(rule).NotOpened(reason);
             _services.Events.Closed(identity, _outgoing, _target, default, reason, connected.Detail);
             return;
         }
 
         _services.Events.Opened(identity, _outgoing!, _target!);
+        var statistics = _services.Statistics.For(rule);
+        statistics.Opened();
         var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
         var withPayload = SessionEventPublisher.WantsData(rule);
         var splice = new TcpSplice(
@@ -185,6 +197,7 @@ internal sealed class TcpSession : ITrackedSession
         }
 
         await splice.RunAsync().ConfigureAwait(false);
+        statistics.Closed(splice.Counters);
         _services.Events.Closed(identity, _outgoing, _target, splice.Counters, splice.Reason, splice.Detail);
     }
 
@@ -192,6 +205,7 @@ internal sealed class TcpSession : ITrackedSession
     {
         // "Close at once": a reset, so the refused client learns immediately and we keep no TIME_WAIT.
         Reset(_client);
-        _services.Events.Closed(_identity!, null, null, default, reason, detail);
+        _services.Statistics.For(_identity!.Rule).NotOpened(reason);
+        _services.Events.Closed(_identity, null, null, default, reason, detail);
     }
 }

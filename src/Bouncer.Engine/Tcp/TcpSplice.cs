@@ -68,6 +68,9 @@ internal sealed class TcpSplice
         PacketsToTarget: 0,
         PacketsFromTarget: 0);
 
+    /// <summary>When data last moved, in <see cref="Environment.TickCount64"/> units.</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
     /// <summary>Why the session ended; valid once <see cref="RunAsync"/> has completed.</summary>
     public EndReason Reason => _reason;
 

@@ -5,6 +5,7 @@ using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Udp;
@@ -116,6 +117,11 @@ internal sealed class UdpFlow : ITrackedSession
 
     public void Terminate(EndReason reason) => Close(reason);
 
+    public LiveSession? Describe(long now) =>
+        IsOpen && _identity is { } identity
+            ? identity.Live(Outgoing, Target, now - Volatile.Read(ref _lastActivity), Counters)
+            : null;
+
     /// <summary>Gives back what a flow that never ran holds (its first datagram and flow slot).</summary>
     public void Discard()
     {
@@ -190,13 +196,17 @@ internal sealed class UdpFlow : ITrackedSession
             return;
         }
 
+        var statistics = _services.Statistics.For(_identity.Rule);
         if (previous == Pending)
         {
+            statistics.NotOpened(reason);
+
             // Blocked, over a limit, or failed before it opened: flood-prone, so rate-limited.
             _relay.PublishRejected(_identity, Target, reason, detail);
             return;
         }
 
+        statistics.Closed(Counters);
         _services.Events.Closed(_identity, Outgoing, Target, Counters, reason, detail);
     }
 
@@ -273,6 +283,7 @@ internal sealed class UdpFlow : ITrackedSession
             return false;
         }
 
+        _services.Statistics.For(rule).Opened();
         _services.Events.Opened(_identity, Outgoing!, target);
         return true;
     }

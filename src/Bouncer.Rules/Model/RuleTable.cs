@@ -31,11 +31,16 @@ public sealed class RuleTable
 
     private static ImmutableArray<Listener> BuildListeners(ImmutableArray<Rule> rules)
     {
+        // Rules are indexed once by exact endpoint and by wildcard (protocol, family, port), so
+        // building the listeners is linear; asking every rule about every listener was quadratic
+        // and took seconds for 10,000 rules.
         var order = new List<ListenerKey>();
-        var seen = new HashSet<ListenerKey>();
-        foreach (var rule in rules)
+        var exact = new Dictionary<ListenerKey, List<int>>();
+        var wildcards = new Dictionary<(TransportProtocol, System.Net.Sockets.AddressFamily, int), List<int>>();
+        for (var index = 0; index < rules.Length; index++)
         {
-            foreach (var protocol in new[] { TransportProtocol.Tcp, TransportProtocol.Udp })
+            var rule = rules[index];
+            foreach (var protocol in s_protocols)
             {
                 if (!rule.Protocols.Includes(protocol))
                 {
@@ -45,30 +50,75 @@ public sealed class RuleTable
                 foreach (var endpoint in rule.To.Endpoints)
                 {
                     var key = new ListenerKey(protocol, endpoint);
-                    if (seen.Add(key))
+                    if (!exact.TryGetValue(key, out var reaching))
                     {
+                        exact[key] = reaching = [];
                         order.Add(key);
+                    }
+
+                    AddOnce(reaching, index);
+                    if (endpoint.IsWildcard)
+                    {
+                        var wildcard = (protocol, endpoint.Address.AddressFamily, endpoint.Port);
+                        if (!wildcards.TryGetValue(wildcard, out var viaWildcard))
+                        {
+                            wildcards[wildcard] = viaWildcard = [];
+                        }
+
+                        AddOnce(viaWildcard, index);
                     }
                 }
             }
         }
 
-        return order.Select(k => new Listener(k.Protocol, k.Endpoint, RulesReaching(k, rules))).ToImmutableArray();
+        var listeners = ImmutableArray.CreateBuilder<Listener>(order.Count);
+        foreach (var key in order)
+        {
+            var wildcard = (key.Protocol, key.Endpoint.Address.AddressFamily, key.Endpoint.Port);
+            var viaWildcard = wildcards.GetValueOrDefault(wildcard);
+            listeners.Add(new Listener(key.Protocol, key.Endpoint, RulesReaching(exact[key], viaWildcard, rules)));
+        }
+
+        return listeners.MoveToImmutable();
+    }
+
+    private static readonly TransportProtocol[] s_protocols = [TransportProtocol.Tcp, TransportProtocol.Udp];
+
+    private static void AddOnce(List<int> indexes, int index)
+    {
+        if (indexes.Count == 0 || indexes[^1] != index)
+        {
+            indexes.Add(index);
+        }
     }
 
     /// <summary>
-    /// The rules a client arriving on <paramref name="key"/> is matched against, in file order. The
-    /// kernel hands a connection to the most specific socket, so a specific listener must also
-    /// carry the rules of a wildcard listener of the same protocol, family and port: otherwise a
-    /// wildcard rule written before a specific one would be skipped for clients of that address.
+    /// The rules a client arriving on a listener is matched against, in file order: those naming its
+    /// endpoint and those naming the wildcard of the same protocol, family and port. The kernel hands a
+    /// connection to the most specific socket, so a specific listener must also carry the rules of a
+    /// wildcard listener: otherwise a wildcard rule written before a specific one would be skipped for
+    /// clients of that address. Both index lists are ascending; this merges them.
     /// </summary>
-    private static ImmutableArray<Rule> RulesReaching(ListenerKey key, ImmutableArray<Rule> rules)
+    private static ImmutableArray<Rule> RulesReaching(List<int> exact, List<int>? viaWildcard, ImmutableArray<Rule> rules)
     {
-        var local = key.Endpoint;
-        return rules
-            .Where(rule => rule.Protocols.Includes(key.Protocol) && rule.To.Endpoints.Any(e =>
-                e.Equals(local) ||
-                (e.IsWildcard && e.Port == local.Port && e.Address.AddressFamily == local.Address.AddressFamily)))
-            .ToImmutableArray();
+        viaWildcard ??= [];
+        var reaching = ImmutableArray.CreateBuilder<Rule>(exact.Count + viaWildcard.Count);
+        int i = 0, j = 0;
+        while (i < exact.Count || j < viaWildcard.Count)
+        {
+            var next = j >= viaWildcard.Count || (i < exact.Count && exact[i] <= viaWildcard[j]) ? exact[i] : viaWildcard[j];
+            reaching.Add(rules[next]);
+            while (i < exact.Count && exact[i] == next)
+            {
+                i++;
+            }
+
+            while (j < viaWildcard.Count && viaWildcard[j] == next)
+            {
+                j++;
+            }
+        }
+
+        return reaching.ToImmutable();
     }
 }
