@@ -81,7 +81,9 @@ internal sealed class TcpSplice
     {
         try
         {
-            await Task.WhenAll(_upstream.RunAsync(), _downstream.RunAsync()).ConfigureAwait(false);
+            // One WhenAll over the four loops rather than one per direction: two objects fewer per session.
+            await Task.WhenAll(_upstream.FillAsync(), _upstream.DrainAsync(), _downstream.FillAsync(), _downstream.DrainAsync())
+                .ConfigureAwait(false);
         }
         finally
         {
