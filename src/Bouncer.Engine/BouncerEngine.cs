@@ -100,7 +100,7 @@ public sealed class BouncerEngine : IAsyncDisposable
     /// they are closed again, the old table stays and <see cref="ListenerBindException"/> says why),
     /// then the table is swapped in one step, then listeners that are gone are closed. Unchanged
     /// listeners keep their sockets; live sessions keep their rules. Unchanged rules keep their
-    /// counters (<see cref="RuleTableChanges"/>). Logs nothing itself: the caller writes one line
+    /// counters and limits (<see cref="RuleTableChanges"/>). Logs nothing itself: the caller writes one line
     /// for the whole reload from the returned summary.
     /// </summary>
     public async Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken)
@@ -112,7 +112,13 @@ public sealed class BouncerEngine : IAsyncDisposable
         }
 
         // Before the swap, so the first session of an unchanged rule already counts where its predecessor did.
-        _statistics.CarryOver(CurrentTable, table);
+        if (CurrentTable is { } previous)
+        {
+            var changes = RuleTableChanges.Compare(previous, table);
+            _statistics.CarryOver(changes);
+            _limits.CarryOver(changes);
+        }
+
         return await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
     }
 

@@ -15,15 +15,10 @@ internal sealed class RuleStatisticsRegistry
 
     public RuleStatistics For(Rule rule) => _byRule.GetValue(rule, static _ => new RuleStatistics());
 
-    /// <summary>Makes each rule of <paramref name="next"/> that is unchanged from one of <paramref name="previous"/> share its counters.</summary>
-    public void CarryOver(RuleTable? previous, RuleTable next)
+    /// <summary>Makes each rule that a reload kept unchanged share its predecessor's counters.</summary>
+    public void CarryOver(RuleTableChanges changes)
     {
-        if (previous is null)
-        {
-            return;
-        }
-
-        foreach (var (before, after) in RuleTableChanges.Compare(previous, next).Unchanged)
+        foreach (var (before, after) in changes.Unchanged)
         {
             if (!ReferenceEquals(before, after) && _byRule.TryGetValue(before, out var statistics))
             {
