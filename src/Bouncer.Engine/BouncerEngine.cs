@@ -80,10 +80,9 @@ public sealed class BouncerEngine : IAsyncDisposable
             throw new InvalidOperationException("The engine has already been started.");
         }
 
-        ReloadSummary summary;
         try
         {
-            summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+            await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -91,8 +90,8 @@ public sealed class BouncerEngine : IAsyncDisposable
             throw;
         }
 
+        // The daemon writes the one "started" line; the engine adds nothing of its own.
         _sweepLoop = _sweeper.RunAsync(_stopping.Token);
-        _log.Info($"started: {table.Rules.Length} rule(s), {summary.Opened} listener(s)");
     }
 
     /// <summary>
