@@ -1,12 +1,15 @@
+using System.Collections.Immutable;
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.State;
 using Bouncer.Engine.Tcp;
 using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine;
@@ -29,6 +32,7 @@ public sealed class BouncerEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly SessionTracker _tracker;
     private readonly LimitRegistry _limits = new();
+    private readonly RuleStatisticsRegistry _statistics = new();
     private readonly ListenerSet _listeners;
     private readonly SessionSweeper _sweeper;
     private Task _sweepLoop = Task.CompletedTask;
@@ -43,13 +47,16 @@ public sealed class BouncerEngine : IAsyncDisposable
         var services = new EngineServices(
             options,
             () => listeners!.Current,
-            new SessionMatcher(cachingResolver),
+            new RuleMatcher(cachingResolver),
             cachingResolver,
             _limits,
             new SessionEventPublisher(events, log, options.Debug),
             _tracker,
             new RateLimitedLog(log, WarningInterval),
-            _stopping.Token);
+            _stopping.Token)
+        {
+            Statistics = _statistics,
+        };
         listeners = new ListenerSet([new TcpListenerServiceFactory(services), new UdpListenerServiceFactory(services)], log);
         _listeners = listeners;
         _sweeper = new SessionSweeper(_tracker, _limits, SweepInterval);
@@ -73,10 +80,9 @@ public sealed class BouncerEngine : IAsyncDisposable
             throw new InvalidOperationException("The engine has already been started.");
         }
 
-        ReloadSummary summary;
         try
         {
-            summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+            await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -84,15 +90,17 @@ public sealed class BouncerEngine : IAsyncDisposable
             throw;
         }
 
+        // The daemon writes the one "started" line; the engine adds nothing of its own.
         _sweepLoop = _sweeper.RunAsync(_stopping.Token);
-        _log.Info($"started: {table.Rules.Length} rule(s), {summary.Opened} listener(s)");
     }
 
     /// <summary>
     /// Makes <paramref name="table"/> the table in force: new listeners are bound first (on failure
     /// they are closed again, the old table stays and <see cref="ListenerBindException"/> says why),
     /// then the table is swapped in one step, then listeners that are gone are closed. Unchanged
-    /// listeners keep their sockets; live sessions keep their rules.
+    /// listeners keep their sockets; live sessions keep their rules. Unchanged rules keep their
+    /// counters and limits (<see cref="RuleTableChanges"/>). Logs nothing itself: the caller writes one line
+    /// for the whole reload from the returned summary.
     /// </summary>
     public async Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken)
     {
@@ -102,12 +110,32 @@ public sealed class BouncerEngine : IAsyncDisposable
             throw new InvalidOperationException("The engine is not running.");
         }
 
-        var summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
-        _log.Info($"reloaded: {table.Rules.Length} rule(s), {summary}");
-        return summary;
+        // Before the swap, so the first session of an unchanged rule already counts where its predecessor did.
+        if (CurrentTable is { } previous)
+        {
+            var changes = RuleTableChanges.Compare(previous, table);
+            _statistics.CarryOver(changes);
+            _limits.CarryOver(changes);
+        }
+
+        return await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops accepting, ends UDP flows, lets TCP sessions finish until <paramref name="drainTimeout"/>, then closes the rest.</summary>
+    /// <summary>The table in force, the counters of its rules and every open session, for a state dump.</summary>
+    public EngineState CaptureState()
+    {
+        var snapshot = _listeners.Current;
+        var rules = snapshot.Table is { } table
+            ? [.. table.Rules.Select(rule => _statistics.For(rule).Read(rule))]
+            : ImmutableArray<RuleActivity>.Empty;
+        return new EngineState(snapshot.Table, snapshot.Services.Count, rules, [.. _tracker.Describe()]);
+    }
+
+    /// <summary>
+    /// Stops accepting, ends UDP flows, lets TCP sessions finish until <paramref name="drainTimeout"/>,
+    /// then closes the rest. Cancelling <paramref name="cancellationToken"/> ends the drain early
+    /// (a second SIGTERM): the remaining sessions are closed at once and the stop still completes.
+    /// </summary>
     public async Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _state, 2) == 2)
@@ -116,7 +144,16 @@ public sealed class BouncerEngine : IAsyncDisposable
         }
 
         await _listeners.CloseAllAsync().ConfigureAwait(false);
-        var drained = await _tracker.WaitAllAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
+        bool drained;
+        try
+        {
+            drained = await _tracker.WaitAllAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            drained = _tracker.Count == 0;
+        }
+
         if (!drained)
         {
             _log.Info($"drain deadline passed: closing {_tracker.Count} session(s)");

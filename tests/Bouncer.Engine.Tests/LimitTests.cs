@@ -31,6 +31,25 @@ public sealed class LimitTests
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task A_reload_that_keeps_a_rule_keeps_its_places_taken()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        Rule Limited() => Pass(1, listen, target.EndPoint) with { Limits = SessionLimits.None with { Max = 1 } };
+        await using var bouncer = await EngineHarness.StartAsync(Table(Limited()));
+        using var first = await OpenAsync(listen, bouncer, 1);
+
+        // A new table whose rule is equal in content but a new object: the live session still holds the only place.
+        await bouncer.Engine.ReloadAsync(Table(Limited()), CancellationToken.None);
+        Assert.Equal("reset", await TestNet.ConnectAndWaitForEndAsync(listen, null, TimeSpan.FromSeconds(10)));
+        Assert.Equal("session.max", (await bouncer.Events.WaitForAsync(e => e.Reason == EndReason.SessionLimitReached)).ErrorDetail);
+
+        // A changed rule starts afresh.
+        await bouncer.Engine.ReloadAsync(Table(Limited() with { Limits = SessionLimits.None with { Max = 2 } }), CancellationToken.None);
+        using var second = await OpenAsync(listen, bouncer, 2);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task Session_throttle_refuses_the_session_over_the_rate()
     {
         await using var target = TestServer.Echo();

@@ -1,4 +1,5 @@
 using Bouncer.Engine;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Cli.Daemon;
@@ -13,7 +14,13 @@ public sealed class BouncerEngineAdapter : IForwardingEngine
         _engine = engine;
     }
 
+    public int ActiveSessions => _engine.ActiveSessions;
+
     public Task StartAsync(RuleTable table, CancellationToken cancellationToken) => _engine.StartAsync(table, cancellationToken);
+
+    public Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken) => _engine.ReloadAsync(table, cancellationToken);
+
+    public EngineState CaptureState() => _engine.CaptureState();
 
     public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken) => _engine.StopAsync(drainTimeout, cancellationToken);
 

@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
 using Bouncer.Cli.Verify;
 using Bouncer.Engine;
+using Bouncer.Engine.State;
 using Bouncer.Rules;
 using Bouncer.Rules.Model;
+using Serilog.Events;
 
 namespace Bouncer.Cli.Daemon;
 
@@ -17,8 +20,12 @@ namespace Bouncer.Cli.Daemon;
 /// </summary>
 public sealed class DaemonRunner
 {
-    /// <summary>How long to wait after a reload request for more to arrive (editors write files in steps; HUPs come in bursts).</summary>
-    private static readonly TimeSpan ReloadSettle = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How long to wait after a reload request for more to arrive, so a burst of HUPs causes one
+    /// reload. Short, because it counts against the time from signal to new table (editors'
+    /// multi-step writes are merged by <see cref="RuleFileWatcher"/> before they get here).
+    /// </summary>
+    private static readonly TimeSpan ReloadSettle = TimeSpan.FromMilliseconds(30);
 
     private readonly DaemonOptions _options;
     private readonly DaemonDependencies _dependencies;
@@ -27,6 +34,7 @@ public sealed class DaemonRunner
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _uptime = new();
+    private RuleTable _running = null!;
 
     public DaemonRunner(DaemonOptions options, DaemonDependencies dependencies)
     {
@@ -99,27 +107,40 @@ public sealed class DaemonRunner
             return ExitCodes.EnvironmentError;
         }
 
+        _running = table;
         using (pidFile)
         using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands.Writer) : null)
         {
             _uptime.Start();
-            var summary = $"{Plural(table.Rules.Length, "rule")}, {Plural(table.Listeners.Length, "listener")} from {_options.ConfigPath}";
-            log.Info($"bouncer {VersionText()} started: {summary}");
-            _dependencies.Notifier?.Ready($"serving {summary}");
+            log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
+                $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
+            var status = Status(engine);
+            _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
-            await RunCommandLoopAsync(table, logs, log).ConfigureAwait(false);
+            using (var serving = new CancellationTokenSource())
+            {
+                var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
+                    ? new SystemdStatusLoop(notifier, () => Status(engine)).RunAsync(status, serving.Token)
+                    : Task.CompletedTask;
+                try
+                {
+                    await RunCommandLoopAsync(engine, logs, log).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await serving.CancelAsync().ConfigureAwait(false);
+                    await statusLoop.ConfigureAwait(false);
+                }
+            }
 
-            _dependencies.Notifier?.Stopping($"draining for up to {_options.DrainTimeout.TotalSeconds:0}s");
-            log.Info($"stopping: draining sessions for up to {_options.DrainTimeout.TotalSeconds:0}s");
-            await engine.StopAsync(_options.DrainTimeout, CancellationToken.None).ConfigureAwait(false);
-            log.Info("stopped");
+            await StopAsync(engine, log).ConfigureAwait(false);
         }
 
         return ExitCodes.Ok;
     }
 
     /// <summary>The daemon's one loop: runs until a <see cref="DaemonCommand.Stop"/> arrives (posted by cancellation too).</summary>
-    private async Task RunCommandLoopAsync(RuleTable table, LogPipelineHost logs, EngineLog log)
+    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
     {
         var reader = _commands.Reader;
         while (true)
@@ -130,20 +151,63 @@ public sealed class DaemonRunner
                 case DaemonCommand.Stop:
                     return;
                 case DaemonCommand.Reload:
+                    var requested = Stopwatch.GetTimestamp();
                     if (await SettleReloadsAsync().ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    Reload(table, logs, log);
+                    await ReloadAsync(engine, logs, log, requested).ConfigureAwait(false);
                     break;
                 case DaemonCommand.DumpState:
-                    log.Info($"state: uptime {(long)_uptime.Elapsed.TotalSeconds}s, {Plural(table.Rules.Length, "rule")}, " +
-                        $"{Plural(table.Listeners.Length, "listener")}, rule file {_options.ConfigPath}");
+                    foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
+                    {
+                        log.Info(line);
+                    }
+
                     break;
                 default:
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting and drains for up to <c>--drain-timeout</c>. A further SIGTERM/SIGINT during
+    /// the drain ends it at once (the operator has decided not to wait).
+    /// </summary>
+    private async Task StopAsync(IForwardingEngine engine, EngineLog log)
+    {
+        var drainText = $"draining {Counted.Of(engine.ActiveSessions, "session")} for up to {_options.DrainTimeout.TotalSeconds:0}s";
+        _dependencies.Notifier?.Stopping(drainText);
+        log.Info($"stopping: {drainText}");
+        using var hurry = new CancellationTokenSource();
+        using var watching = new CancellationTokenSource();
+        var secondStop = WatchForSecondStopAsync(hurry, log, watching.Token);
+        await engine.StopAsync(_options.DrainTimeout, hurry.Token).ConfigureAwait(false);
+        await watching.CancelAsync().ConfigureAwait(false);
+        await secondStop.ConfigureAwait(false);
+        log.Info("stopped");
+    }
+
+    private async Task WatchForSecondStopAsync(CancellationTokenSource hurry, EngineLog log, CancellationToken cancellationToken)
+    {
+        var reader = _commands.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.TryRead(out var command) && command == DaemonCommand.Stop)
+                {
+                    log.Info("second stop request: closing the remaining sessions now");
+                    await hurry.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The drain finished by itself.
         }
     }
 
@@ -171,40 +235,80 @@ public sealed class DaemonRunner
     }
 
     /// <summary>
-    /// Validates the rule file and reopens the log files (logrotate). A file with errors is reported
-    /// and changes nothing. Applying a new rule table needs the engine's reload, which this runner
-    /// will call here; until the engine offers it, the running table stays and the log says so.
+    /// SIGHUP (design §5.2): read and validate the whole file; with any error, log every diagnostic
+    /// and change nothing. Otherwise the engine binds new listeners first, swaps the table in one
+    /// step and closes the listeners that are gone; a bind failure also changes nothing. Either way
+    /// the log files are reopened (logrotate) and one summary line says what happened and how
+    /// long it took from the request to the new table being in force.
     /// </summary>
-    private void Reload(RuleTable running, LogPipelineHost logs, EngineLog log)
+    private async Task ReloadAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, long requested)
     {
-        _dependencies.Notifier?.Reloading("reloading");
+        _dependencies.Notifier?.Reloading($"reloading {_options.ConfigPath}");
         var result = _dependencies.LoadRules(_options.ConfigPath);
-        foreach (var diagnostic in result.Diagnostics)
+        ReloadSummary? listeners = null;
+        string? failure = null;
+        if (result.HasErrors || result.Table is null)
         {
-            log.Write(diagnostic.IsError ? Serilog.Events.LogEventLevel.Error : Serilog.Events.LogEventLevel.Warning, diagnostic.ToString());
+            failure = $"{Counted.Of(result.Diagnostics.Count(d => d.IsError), "error")} in the file";
+        }
+        else
+        {
+            try
+            {
+                listeners = await engine.ReloadAsync(result.Table, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ListenerBindException ex)
+            {
+                failure = ex.Message;
+            }
         }
 
+        var elapsed = Stopwatch.GetElapsedTime(requested);
+        var previous = _running;
+        if (listeners is not null)
+        {
+            _running = result.Table!;
+        }
+
+        var reopened = ReopenLogs(logs, log, _running.Settings);
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            log.Write(diagnostic.IsError ? LogEventLevel.Error : LogEventLevel.Warning, diagnostic.ToString());
+        }
+
+        var logText = reopened ? "log files reopened" : "log files kept open";
+        var took = elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+        if (listeners is null)
+        {
+            log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
+        }
+        else
+        {
+            log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {RuleTableChanges.Compare(previous, _running)}; {listeners}; {logText}");
+        }
+
+        _dependencies.Notifier?.Ready(Status(engine));
+    }
+
+    /// <summary>New log files from <paramref name="settings"/>; on failure the open ones stay and the log says why.</summary>
+    private bool ReopenLogs(LogPipelineHost logs, EngineLog log, Settings settings)
+    {
         try
         {
-            logs.Replace(BuildLogPipeline(running.Settings));
-            log.Info("log files reopened");
+            logs.Replace(BuildLogPipeline(settings));
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             log.Error($"cannot reopen log destination, keeping the open ones: {ex.Message}");
+            return false;
         }
-
-        if (result.HasErrors)
-        {
-            log.Error($"{_options.ConfigPath} has errors; the running configuration is unchanged");
-        }
-        else
-        {
-            log.Warning($"{_options.ConfigPath} is valid, but this build applies rule changes only at restart");
-        }
-
-        _dependencies.Notifier?.Ready("serving");
     }
+
+    /// <summary>systemd's STATUS= text: what is in force and how busy it is.</summary>
+    private string Status(IForwardingEngine engine) =>
+        $"serving {Counted.Of(_running.Rules.Length, "rule")}, {Counted.Of(_running.Listeners.Length, "listener")}, " +
+        $"{Counted.Of(engine.ActiveSessions, "session")}";
 
     private LogPipeline BuildLogPipeline(Settings settings) =>
         LogPipeline.Build(LogPipelineOptions.From(settings, _options) with
@@ -212,8 +316,6 @@ public sealed class DaemonRunner
             Stdout = _dependencies.Stdout,
             Stderr = _dependencies.Stderr,
         });
-
-    private static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? string.Empty : "s")}";
 
     private static string VersionText() =>
         typeof(DaemonRunner).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Limits;
@@ -6,8 +7,10 @@ namespace Bouncer.Engine.Limits;
 /// <summary>
 /// Limit state per rule, keyed by the <see cref="Rule"/> object itself (reference identity, not
 /// record equality): sessions keep their rule across reloads, and so they keep counting against
-/// that rule's limits; a rule of a new table starts afresh. The weak table lets the state of a
-/// rule go when no table and no session refers to the rule any more.
+/// that rule's limits. A rule that a reload keeps unchanged takes over its predecessor's state
+/// (<see cref="CarryOver"/>), so a reload neither frees places of <c>session.max</c> that live
+/// sessions hold nor refills throttles; a new or changed rule starts afresh. The weak table lets
+/// the state of a rule go when no table and no session refers to the rule any more.
 /// </summary>
 internal sealed class LimitRegistry
 {
@@ -18,6 +21,18 @@ internal sealed class LimitRegistry
 
     /// <summary>The shared bandwidth of <paramref name="rule"/>, or null when it has none.</summary>
     public BandwidthLimiter? BandwidthFor(Rule rule) => rule.BandwidthBytesPerSecond is null ? null : Get(rule).Bandwidth;
+
+    /// <summary>Makes each rule that a reload kept unchanged share its predecessor's limits.</summary>
+    public void CarryOver(RuleTableChanges changes)
+    {
+        foreach (var (before, after) in changes.Unchanged)
+        {
+            if (!ReferenceEquals(before, after) && _byRule.TryGetValue(before, out var limits))
+            {
+                _byRule.AddOrUpdate(after, limits);
+            }
+        }
+    }
 
     /// <summary>Drops per-client state that no longer limits anyone.</summary>
     public void Sweep(long now)

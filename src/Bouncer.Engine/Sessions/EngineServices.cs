@@ -3,7 +3,9 @@ using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
+using Bouncer.Engine.State;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Matching;
 
 namespace Bouncer.Engine.Sessions;
 
@@ -14,10 +16,14 @@ namespace Bouncer.Engine.Sessions;
 internal sealed record EngineServices(
     EngineOptions Options,
     Func<ListenerSnapshot> CurrentListeners,
-    ISessionMatcher Matcher,
+    RuleMatcher Matcher,
     INameResolver Resolver,
     LimitRegistry Limits,
     SessionEventPublisher Events,
     SessionTracker Tracker,
     RateLimitedLog Warnings,
-    CancellationToken Stopping);
+    CancellationToken Stopping)
+{
+    /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
+    public RuleStatisticsRegistry Statistics { get; init; } = new();
+}

@@ -1,4 +1,5 @@
 using Bouncer.Engine.Events;
+using Bouncer.Engine.State;
 
 namespace Bouncer.Engine.Sessions;
 
@@ -13,4 +14,10 @@ internal interface ITrackedSession
 
     /// <summary>Ends the session now with <paramref name="reason"/> (first reason wins).</summary>
     void Terminate(EndReason reason);
+
+    /// <summary>
+    /// The session as a state dump shows it, read from live counters without locking; null while
+    /// it is still being matched or connected (it has no target yet) and once it has ended.
+    /// </summary>
+    LiveSession? Describe(long now);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.State;
 
 namespace Bouncer.Engine.Sessions;
 
@@ -35,6 +36,23 @@ internal sealed class SessionTracker
         {
             session.Sweep(now);
         }
+    }
+
+    /// <summary>Every open session, as <see cref="ITrackedSession.Describe"/> reports it, oldest first.</summary>
+    public List<LiveSession> Describe()
+    {
+        var now = Environment.TickCount64;
+        var live = new List<LiveSession>(_sessions.Count);
+        foreach (var session in _sessions.Keys)
+        {
+            if (session.Describe(now) is { } described)
+            {
+                live.Add(described);
+            }
+        }
+
+        live.Sort((a, b) => b.Age.CompareTo(a.Age));
+        return live;
     }
 
     public void TerminateAll(EndReason reason)

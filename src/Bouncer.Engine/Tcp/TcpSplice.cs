@@ -68,6 +68,9 @@ internal sealed class TcpSplice
         PacketsToTarget: 0,
         PacketsFromTarget: 0);
 
+    /// <summary>When data last moved, in <see cref="Environment.TickCount64"/> units.</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
     /// <summary>Why the session ended; valid once <see cref="RunAsync"/> has completed.</summary>
     public EndReason Reason => _reason;
 
@@ -78,7 +81,9 @@ internal sealed class TcpSplice
     {
         try
         {
-            await Task.WhenAll(_upstream.RunAsync(), _downstream.RunAsync()).ConfigureAwait(false);
+            // One WhenAll over the four loops rather than one per direction: two objects fewer per session.
+            await Task.WhenAll(_upstream.FillAsync(), _upstream.DrainAsync(), _downstream.FillAsync(), _downstream.DrainAsync())
+                .ConfigureAwait(false);
         }
         finally
         {

@@ -20,9 +20,18 @@ internal static class UdpSockets
     // next receive of an unconnected socket; a listener must not see other clients' errors.
     private const int WindowsSioUdpConnReset = unchecked((int)0x9800000C);
 
-    /// <summary>Prepares a bound listener socket: ICMP errors about earlier sends must not surface on it.</summary>
+    /// <summary>
+    /// Kernel buffer for every relay socket (listener and flow), before rule options, which may set
+    /// their own. The default (about 208 KiB on Linux) overflows under bursts: with 256 datagrams in
+    /// flight the load script lost 1.4% of them through Bouncer. Linux caps the request at
+    /// net.core.rmem_max / wmem_max; the memory is only used while datagrams wait.
+    /// </summary>
+    public const int SocketBufferSize = 4 * 1024 * 1024;
+
+    /// <summary>Prepares a bound listener socket: larger buffers, and ICMP errors about earlier sends must not surface on it.</summary>
     public static void PrepareListener(Socket socket)
     {
+        SetBufferSizes(socket);
         if (OperatingSystem.IsWindows())
         {
             socket.IOControl(WindowsSioUdpConnReset, [0, 0, 0, 0], null);
@@ -81,6 +90,7 @@ internal static class UdpSockets
                 socket.DualMode = false;
             }
 
+            SetBufferSizes(socket);
             if (source is not null && HasExternalFreeBind(settings, rule))
             {
                 RawSocketOptions.TrySetFreeBind(socket);
@@ -129,6 +139,19 @@ internal static class UdpSockets
         }
 
         socket.Bind(new IPEndPoint(address, 0));
+    }
+
+    private static void SetBufferSizes(Socket socket)
+    {
+        try
+        {
+            socket.ReceiveBufferSize = SocketBufferSize;
+            socket.SendBufferSize = SocketBufferSize;
+        }
+        catch (SocketException)
+        {
+            // A system that refuses the size keeps its default; the relay works, with more loss under bursts.
+        }
     }
 
     private static bool IsForDatagrams(SocketOption option) => option.Kind is

@@ -5,19 +5,14 @@ using Bouncer.Cli.Tests.Support;
 
 namespace Bouncer.Cli.Tests.CommandLine;
 
-/// <summary>
-/// The executable reading real rule files. These need <c>RuleFile.Load</c> (and, for the daemon,
-/// <c>BouncerEngine</c>) from their own branches; until main carries them they are skipped.
-/// </summary>
+/// <summary>The executable reading real rule files.</summary>
 public sealed class ProcessWithRulesTests : IDisposable
 {
-    private const string NeedsRules = "needs RuleFile.Load from the rules work; remove Skip once main has it";
-    private const string NeedsEngine = "needs RuleFile.Load and BouncerEngine.StartAsync; remove Skip once main has them";
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact(Timeout = 60_000, Skip = NeedsRules)]
+    [Fact(Timeout = 60_000)]
     public async Task VerifyOfAValidFilePrintsTheTableAndExitsZero()
     {
         var path = Write("good.conf", "client pass { from: 127.0.0.0/8 to: 127.0.0.2 port = 8080 bounce to: 127.0.0.3 port = 80 protocol: tcp }");
@@ -30,7 +25,7 @@ public sealed class ProcessWithRulesTests : IDisposable
         Assert.Contains("  tcp 127.0.0.2:8080 -> rule 1", stdout, StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = 60_000, Skip = NeedsRules)]
+    [Fact(Timeout = 60_000)]
     public async Task VerifyOfABrokenFileReportsGccStyleAndExitsOne()
     {
         var path = Write("bad.conf", "client pass { from: 127.0.0.1 to: 127.0.0.2 port = 80 bounce to: 127.0.0.3 }");
@@ -42,7 +37,7 @@ public sealed class ProcessWithRulesTests : IDisposable
         Assert.Matches(@"bad\.conf:1:\d+: error: ", stderr);
     }
 
-    [Fact(Timeout = 60_000, Skip = NeedsRules)]
+    [Fact(Timeout = 60_000)]
     public async Task VerifyOfAMissingFileExitsOne()
     {
         var (code, _, stderr) = await BouncerProcess.RunAsync("-V", "-f", _directory.File("absent.conf"));
@@ -51,7 +46,7 @@ public sealed class ProcessWithRulesTests : IDisposable
         Assert.Contains("absent.conf", stderr, StringComparison.Ordinal);
     }
 
-    [Fact(Timeout = 60_000, Skip = NeedsEngine)]
+    [Fact(Timeout = 60_000)]
     public async Task SigtermDrainsExitsZeroAndRemovesThePidFile()
     {
         var port = FreePort(IPAddress.Parse("127.0.0.2"));

@@ -7,6 +7,7 @@ using Bouncer.Cli.Daemon;
 using Bouncer.Cli.Tests.Support;
 using Bouncer.Engine;
 using Bouncer.Engine.Events;
+using Bouncer.Engine.State;
 using Bouncer.Rules;
 using Bouncer.Rules.Diagnostics;
 using Bouncer.Rules.Model;
@@ -173,6 +174,71 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task ValidReloadAppliesTheNewTableAndLogsOneSummaryLine()
+    {
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        var kept = _rules.Table!.Rules[0] with { Number = 2, Position = new SourcePosition("bouncer.conf", 9, 1) };
+        var added = TestRules.Pass(1, listen: "192.0.2.11");
+        var next = TestRules.Table(added, kept);
+        _rules = new CompileResult(next, []);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("reloaded bouncer.conf", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.DumpState);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("state: uptime", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.Same(next, Assert.Single(_engine.Reloads));
+        Assert.Matches(
+            @"info: reloaded bouncer\.conf in \d+\.\d ms: rules: 1 added, 0 removed, 0 changed, 1 unchanged; listeners: 0 opened, 2 kept, 0 closed; log files reopened\n",
+            _stderr.ToString());
+        Assert.Contains("2 rules, 2 listeners", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ReloadThatCannotBindKeepsTheRunningTable()
+    {
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        _engine.ReloadFailure = new ListenerBindException("pass(1) at bouncer.conf:5: cannot listen on tcp 192.0.2.11:80: address already in use");
+        _rules = new CompileResult(TestRules.Table(TestRules.Pass(1, listen: "192.0.2.11")), []);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("reload of", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.DumpState);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("state: uptime", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.Matches(
+            @"error: reload of bouncer\.conf failed after \d+\.\d ms: pass\(1\) at bouncer\.conf:5: cannot listen on tcp 192\.0\.2\.11:80: address already in use; the running configuration is unchanged; log files reopened\n",
+            _stderr.ToString());
+        Assert.Matches(@"state: uptime \d+s, 1 rule, 1 listener,", _stderr.ToString());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ASecondStopEndsTheDrainAtOnce()
+    {
+        _engine.DrainUntilCancelled = true;
+        var runner = Runner(new DaemonOptions { DrainTimeout = TimeSpan.FromMinutes(10) });
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        await WaitUntilAsync(() => _engine.DrainTimeout is not null);
+        Assert.False(run.IsCompleted);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+
+        Assert.Equal(0, await run.WaitAsync(Generous));
+        Assert.Contains("second stop request", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task ReloadReopensTheLogFile()
     {
         var logPath = _directory.File("bouncer.log");
@@ -202,7 +268,7 @@ public sealed class DaemonRunnerTests : IDisposable
         runner.Commands.TryWrite(DaemonCommand.Stop);
         await run.WaitAsync(Generous);
 
-        Assert.Matches(@"info: state: uptime \d+s, 1 rule, 1 listener, rule file bouncer.conf", _stderr.ToString());
+        Assert.Matches(@"info: state: uptime \d+s, 1 rule, 1 listener, 0 live sessions, rule file bouncer.conf", _stderr.ToString());
     }
 
     [Fact(Timeout = 20_000)]
@@ -217,12 +283,12 @@ public sealed class DaemonRunnerTests : IDisposable
         var run = runner.RunAsync(CancellationToken.None);
         var ready = await ReceiveAsync(receiver);
         Assert.NotNull(_engine.StartedWith);
-        Assert.Equal("READY=1\nSTATUS=serving 1 rule, 1 listener from bouncer.conf", ready);
+        Assert.Equal("READY=1\nSTATUS=serving 1 rule, 1 listener, 0 sessions", ready);
         runner.Commands.TryWrite(DaemonCommand.Reload);
         Assert.StartsWith("RELOADING=1\nMONOTONIC_USEC=", await ReceiveAsync(receiver), StringComparison.Ordinal);
         Assert.StartsWith("READY=1", await ReceiveAsync(receiver), StringComparison.Ordinal);
         runner.Commands.TryWrite(DaemonCommand.Stop);
-        Assert.Equal("STOPPING=1\nSTATUS=draining for up to 30s", await ReceiveAsync(receiver));
+        Assert.Equal("STOPPING=1\nSTATUS=draining 0 sessions for up to 30s", await ReceiveAsync(receiver));
         Assert.Equal(0, await run.WaitAsync(Generous));
     }
 
@@ -287,6 +353,10 @@ public sealed class DaemonRunnerTests : IDisposable
 
         public bool Disposed { get; private set; }
 
+        public int ActiveSessions => 0;
+
+        public List<RuleTable> Reloads { get; } = [];
+
         public IForwardingEngine Create(EngineOptions options, ISessionEventSink events, IEngineLog log)
         {
             Created++;
@@ -314,10 +384,40 @@ public sealed class DaemonRunnerTests : IDisposable
             return Task.CompletedTask;
         }
 
+        public ListenerBindException? ReloadFailure { get; set; }
+
+        public bool DrainUntilCancelled { get; set; }
+
+        public Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken)
+        {
+            if (ReloadFailure is not null)
+            {
+                return Task.FromException<ReloadSummary>(ReloadFailure);
+            }
+
+            lock (Reloads)
+            {
+                Reloads.Add(table);
+            }
+
+            return Task.FromResult(new ReloadSummary(0, table.Listeners.Length, 0));
+        }
+
+        public EngineState CaptureState()
+        {
+            lock (Reloads)
+            {
+                var current = Reloads.LastOrDefault() ?? StartedWith;
+                return new EngineState(current, current?.Listeners.Length ?? 0, [], []);
+            }
+        }
+
         public Task StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken)
         {
             DrainTimeout = drainTimeout;
-            return Task.CompletedTask;
+            return DrainUntilCancelled && drainTimeout > TimeSpan.Zero
+                ? Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default)
+                : Task.CompletedTask;
         }
 
         public ValueTask DisposeAsync()

@@ -8,6 +8,7 @@ using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Engine.Udp;
+using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
@@ -57,7 +58,7 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
         var services = new EngineServices(
             options,
             () => snapshot,
-            new SessionMatcher(resolver),
+            new RuleMatcher(resolver),
             resolver,
             limits,
             new SessionEventPublisher(events, log, options.Debug),

@@ -1,0 +1,62 @@
+using System.Net;
+using Bouncer.Cli.Tests.Support;
+using Bouncer.Engine.State;
+using Bouncer.Rules.Model;
+
+namespace Bouncer.Cli.Tests.Daemon;
+
+/// <summary>How a reload's summary line counts rules: by identity (protocols, from:, to:) and content, never by number.</summary>
+public sealed class RuleTableChangesTests
+{
+    [Fact]
+    public void RenumberedRulesAreUnchangedAndOtherTargetsAreChanges()
+    {
+        var first = TestRules.Pass(1, listen: "192.0.2.10");
+        var second = TestRules.Pass(2, listen: "192.0.2.11");
+        var gone = TestRules.Pass(3, listen: "192.0.2.12");
+        var inserted = TestRules.Pass(1, listen: "192.0.2.13");
+        var moved = first with { Number = 2, Position = new SourcePosition("bouncer.conf", 40, 3) };
+        var retargeted = second with { Number = 3, Target = new BounceTarget(IPAddress.Parse("10.1.1.11"), null, 8080) };
+
+        var changes = RuleTableChanges.Compare(TestRules.Table(first, second, gone), TestRules.Table(inserted, moved, retargeted));
+
+        Assert.Same(inserted, Assert.Single(changes.Added));
+        Assert.Same(gone, Assert.Single(changes.Removed));
+        var (before, after) = Assert.Single(changes.Changed);
+        Assert.Same(second, before);
+        Assert.Same(retargeted, after);
+        (before, after) = Assert.Single(changes.Unchanged);
+        Assert.Same(first, before);
+        Assert.Same(moved, after);
+        Assert.Equal("1 added, 1 removed, 1 changed, 1 unchanged", changes.ToString());
+    }
+
+    [Fact]
+    public void EqualContentInFreshArraysIsTheSameRule()
+    {
+        var rule = TestRules.Pass(1);
+        var rebuilt = rule with
+        {
+            To = new ListenSelector(rule.To.Text, [new ListenEndpoint(IPAddress.Parse("192.0.2.10"), 80)]),
+            SocketOptions = [],
+        };
+
+        Assert.True(RuleContent.SameContent(rule, rebuilt));
+        Assert.False(RuleContent.SameContent(rule, rule with { Verdict = Verdict.Block }));
+        Assert.True(RuleContent.SameIdentity(rule, rule with { Verdict = Verdict.Block }));
+        Assert.False(RuleContent.SameIdentity(rule, rule with { Protocols = Protocols.Both }));
+    }
+
+    [Fact]
+    public void DuplicateIdentitiesPairInOrder()
+    {
+        var a = TestRules.Pass(1);
+        var b = TestRules.Pass(2) with { Limits = new SessionLimits(5, null, null, null) };
+
+        var changes = RuleTableChanges.Compare(TestRules.Table(a, b), TestRules.Table(b with { Number = 1 }));
+
+        Assert.Same(a, Assert.Single(changes.Removed));
+        Assert.Same(b, Assert.Single(changes.Unchanged).Before);
+        Assert.Empty(changes.Changed);
+    }
+}
