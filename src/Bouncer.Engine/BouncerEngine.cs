@@ -99,8 +99,8 @@ public sealed class BouncerEngine : IAsyncDisposable
     /// they are closed again, the old table stays and <see cref="ListenerBindException"/> says why),
     /// then the table is swapped in one step, then listeners that are gone are closed. Unchanged
     /// listeners keep their sockets; live sessions keep their rules. Unchanged rules keep their
-    /// counters and limits (<see cref="RuleTableChanges"/>). Logs nothing itself: the caller writes one line
-    /// for the whole reload from the returned summary.
+    /// counters and limits (<see cref="RuleTableChanges"/>, returned in <see cref="ReloadSummary.Rules"/>). Logs
+    /// nothing itself: the caller writes one line for the whole reload from the returned summary.
     /// </summary>
     public async Task<ReloadSummary> ReloadAsync(RuleTable table, CancellationToken cancellationToken)
     {
@@ -111,14 +111,16 @@ public sealed class BouncerEngine : IAsyncDisposable
         }
 
         // Before the swap, so the first session of an unchanged rule already counts where its predecessor did.
+        RuleTableChanges? changes = null;
         if (CurrentTable is { } previous)
         {
-            var changes = RuleTableChanges.Compare(previous, table);
+            changes = RuleTableChanges.Compare(previous, table);
             _statistics.CarryOver(changes);
             _limits.CarryOver(changes);
         }
 
-        return await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+        var summary = await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
+        return summary with { Rules = changes };
     }
 
     /// <summary>The table in force, the counters of its rules and every open session, for a state dump.</summary>

@@ -284,7 +284,9 @@ public sealed class DaemonRunner
         }
         else
         {
-            log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {RuleTableChanges.Compare(previous, _running)}; {listeners}; {logText}");
+            // The engine's own comparison when it made one (it needs it to carry counters over).
+            var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, _running);
+            log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
         }
 
         _dependencies.Notifier?.Ready(Status(engine));
