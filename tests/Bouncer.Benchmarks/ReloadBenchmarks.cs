@@ -13,8 +13,8 @@ namespace Bouncer.Benchmarks;
 
 /// <summary>
 /// The work of a SIGHUP reload of a 10,000-rule file, phase by phase: compile the text, compare
-/// the tables for the summary line, and compile plus swap into a running engine (listeners kept,
-/// one rule changed). The daemon adds a 30 ms settle for signal bursts before this work.
+/// the tables (which the swap does to carry counters over, and hands on for the summary line), and
+/// compile plus swap into a running engine (listeners kept, one rule changed). The daemon starts this work as soon as the signal is read.
 /// </summary>
 [MemoryDiagnoser]
 public class ReloadBenchmarks
@@ -58,7 +58,7 @@ public class ReloadBenchmarks
         return await _engine.ReloadAsync(_flip ? _secondTable : _firstTable, CancellationToken.None);
     }
 
-    /// <summary>What stands between the signal (after the settle) and the new table in force.</summary>
+    /// <summary>What stands between the signal and the new table in force.</summary>
     [Benchmark]
     public async Task<ReloadSummary> CompileAndSwap()
     {

@@ -20,13 +20,6 @@ namespace Bouncer.Cli.Daemon;
 /// </summary>
 public sealed class DaemonRunner
 {
-    /// <summary>
-    /// How long to wait after a reload request for more to arrive, so a burst of HUPs causes one
-    /// reload. Short, because it counts against the time from signal to new table (editors'
-    /// multi-step writes are merged by <see cref="RuleFileWatcher"/> before they get here).
-    /// </summary>
-    private static readonly TimeSpan ReloadSettle = TimeSpan.FromMilliseconds(30);
-
     private readonly DaemonOptions _options;
     private readonly DaemonDependencies _dependencies;
     private readonly Channel<DaemonCommand> _commands = Channel.CreateUnbounded<DaemonCommand>(
@@ -151,13 +144,11 @@ public sealed class DaemonRunner
                 case DaemonCommand.Stop:
                     return;
                 case DaemonCommand.Reload:
-                    var requested = Stopwatch.GetTimestamp();
-                    if (await SettleReloadsAsync().ConfigureAwait(false))
+                    if (await ReloadUntilQuietAsync(engine, logs, log).ConfigureAwait(false))
                     {
                         return;
                     }
 
-                    await ReloadAsync(engine, logs, log, requested).ConfigureAwait(false);
                     break;
                 case DaemonCommand.DumpState:
                     foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
@@ -211,14 +202,46 @@ public sealed class DaemonRunner
         }
     }
 
-    /// <summary>Waits briefly and swallows further reload requests; true when a stop arrived meanwhile.</summary>
-    private async Task<bool> SettleReloadsAsync()
+    /// <summary>
+    /// Reloads at once, then again while more reload requests arrived during the reload: all the
+    /// requests that are waiting when a reload starts are served by that one reload, so a burst of
+    /// HUPs causes one reload, or two when it straddles the start of one (the second reads what was
+    /// written while the first ran; no request is served by a read that began before it). There is
+    /// no settle delay, because it would count against the time from signal to new table. True when
+    /// a stop arrived meanwhile; state dumps keep their place in the queue.
+    /// </summary>
+    private async Task<bool> ReloadUntilQuietAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
     {
-        await Task.Delay(ReloadSettle).ConfigureAwait(false);
+        bool again;
+        do
+        {
+            var requested = Stopwatch.GetTimestamp();
+            if (TakeWaitingCommands().Stop)
+            {
+                return true;
+            }
+
+            await ReloadAsync(engine, logs, log, requested).ConfigureAwait(false);
+            (again, var stop) = TakeWaitingCommands();
+            if (stop)
+            {
+                return true;
+            }
+        }
+        while (again);
+
+        return false;
+    }
+
+    /// <summary>Removes the waiting commands: whether a reload or a stop was among them; state dumps are put back.</summary>
+    private (bool Reload, bool Stop) TakeWaitingCommands()
+    {
+        var reload = false;
         var stop = false;
         var queued = new List<DaemonCommand>();
         while (_commands.Reader.TryRead(out var next))
         {
+            reload |= next == DaemonCommand.Reload;
             stop |= next == DaemonCommand.Stop;
             if (next == DaemonCommand.DumpState)
             {
@@ -231,7 +254,7 @@ public sealed class DaemonRunner
             _commands.Writer.TryWrite(command);
         }
 
-        return stop;
+        return (reload, stop);
     }
 
     /// <summary>
