@@ -267,22 +267,26 @@ public sealed class DaemonRunner
     private async Task ReloadAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, long requested)
     {
         _dependencies.Notifier?.Reloading($"reloading {_options.ConfigPath}");
-        var result = _dependencies.LoadRules(_options.ConfigPath);
+        CompileResult result;
         ReloadSummary? listeners = null;
         string? failure = null;
-        if (result.HasErrors || result.Table is null)
+        using (CollectionFreeRegion.ForRuleFile(_options.ConfigPath))
         {
-            failure = $"{Counted.Of(result.Diagnostics.Count(d => d.IsError), "error")} in the file";
-        }
-        else
-        {
-            try
+            result = _dependencies.LoadRules(_options.ConfigPath);
+            if (result.HasErrors || result.Table is null)
             {
-                listeners = await engine.ReloadAsync(result.Table, CancellationToken.None).ConfigureAwait(false);
+                failure = $"{Counted.Of(result.Diagnostics.Count(d => d.IsError), "error")} in the file";
             }
-            catch (ListenerBindException ex)
+            else
             {
-                failure = ex.Message;
+                try
+                {
+                    listeners = await engine.ReloadAsync(result.Table, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ListenerBindException ex)
+                {
+                    failure = ex.Message;
+                }
             }
         }
 
