@@ -14,8 +14,7 @@ internal static class Lexer
 {
     public static TokenList Tokenize(string text, string fileName)
     {
-        // About one token per five characters in real files; the list grows if there are more.
-        var tokens = new TokenList(text.Length / 5);
+        var tokens = new TokenList();
         var scanner = new Scanner(text, fileName, tokens);
         scanner.Run();
         return tokens;
