@@ -13,4 +13,10 @@ public sealed record ReloadSummary(int Opened, int Kept, int Closed)
     public RuleTableChanges? Rules { get; init; }
 
     public override string ToString() => $"listeners: {Opened} opened, {Kept} kept, {Closed} closed";
+
+    /// <summary>Equal when they say the same about the listeners; <see cref="Rules"/> is passed along, not compared.</summary>
+    public bool Equals(ReloadSummary? other) =>
+        other is not null && Opened == other.Opened && Kept == other.Kept && Closed == other.Closed;
+
+    public override int GetHashCode() => HashCode.Combine(Opened, Kept, Closed);
 }
