@@ -16,9 +16,9 @@ namespace Bouncer.Engine.Tcp;
 /// There is no <c>Pipe</c> between the two sockets (an earlier version had one per direction, with
 /// a second loop draining it, as Kestrel does): the kernel's socket buffers already hold what the
 /// destination cannot take yet, and while a send waits this loop does not read, which is the
-/// back-pressure the pipe gave. Dropping the pipes and their drain loops took about 1.5 KB off
-/// every idle session (two pipes with reader, writer and segment pool, two state machines, two
-/// tasks) and kept bulk throughput (see docs/performance.md). The steady state allocates nothing:
+/// back-pressure the pipe gave. Dropping the pipes and their drain loops took 0.6–1.2 KB off the
+/// resident memory of every idle session (two pipes with reader, writer and segment pool, two
+/// state machines, two tasks) and kept bulk throughput (see docs/performance.md). The steady state allocates nothing:
 /// the receive and send complete through one cached awaitable per socket and direction, and the
 /// buffer comes from <see cref="ArrayPool{T}.Shared"/>.
 /// </remarks>
