@@ -2,9 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using Bouncer.Engine;
-using Bouncer.Engine.Events;
-using Bouncer.Rules;
-using Bouncer.Rules.Environment;
 
 namespace Bouncer.Benchmarks;
 
@@ -43,16 +40,9 @@ public class SpliceBenchmarks
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(1);
         var targetPort = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        var listenPort = FreePort();
+        var listenPort = BenchmarkEngine.FreePort();
 
-        var environment = new SystemNetworkEnvironment();
-        var rules = RuleFile.Parse(
-            $"client pass {{ from: 0/0 to: 127.0.0.1 port = {listenPort} bounce to: 127.0.0.1 port = {targetPort} protocol: tcp log: error }}\n",
-            "splice-benchmark.conf",
-            environment);
-        _engine = new BouncerEngine(new EngineOptions(), new DiscardingSink(), new DiscardingLog(), environment);
-        _engine.StartAsync(rules.Table ?? throw new InvalidOperationException("the benchmark rule does not compile"), CancellationToken.None)
-            .GetAwaiter().GetResult();
+        _engine = BenchmarkEngine.Start(listenPort, targetPort);
 
         _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _client.Connect(new IPEndPoint(IPAddress.Loopback, listenPort));
@@ -66,8 +56,11 @@ public class SpliceBenchmarks
     public void Cleanup()
     {
         _client?.Dispose();
-        _engine?.StopAsync(TimeSpan.FromSeconds(5), CancellationToken.None).GetAwaiter().GetResult();
-        _engine?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_engine is not null)
+        {
+            BenchmarkEngine.Stop(_engine);
+        }
+
         _target?.Dispose();
         _listener?.Dispose();
         _targetThread?.Join(TimeSpan.FromSeconds(5));
@@ -121,13 +114,6 @@ public class SpliceBenchmarks
         return got;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
     /// <summary>Reads until the session closes; counts bytes, and echoes them while <see cref="_echo"/> is set.</summary>
     private void TargetLoop()
     {
@@ -153,28 +139,6 @@ public class SpliceBenchmarks
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
             // Closed by Cleanup.
-        }
-    }
-
-    private sealed class DiscardingSink : ISessionEventSink
-    {
-        public void Publish(SessionEvent sessionEvent)
-        {
-        }
-    }
-
-    private sealed class DiscardingLog : IEngineLog
-    {
-        public void Info(string message)
-        {
-        }
-
-        public void Warning(string message)
-        {
-        }
-
-        public void Error(string message)
-        {
         }
     }
 }

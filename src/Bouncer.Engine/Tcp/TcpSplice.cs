@@ -81,9 +81,7 @@ internal sealed class TcpSplice
     {
         try
         {
-            // One WhenAll over the four loops rather than one per direction: two objects fewer per session.
-            await Task.WhenAll(_upstream.FillAsync(), _upstream.DrainAsync(), _downstream.FillAsync(), _downstream.DrainAsync())
-                .ConfigureAwait(false);
+            await Task.WhenAll(_upstream.RunAsync(), _downstream.RunAsync()).ConfigureAwait(false);
         }
         finally
         {
