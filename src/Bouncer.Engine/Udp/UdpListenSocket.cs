@@ -57,18 +57,13 @@ internal sealed class UdpListenSocket : IDisposable
                 from.Size = from.Buffer.Length;
                 received = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, from).ConfigureAwait(false);
             }
-            catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
-                // An ICMP error about some earlier datagram, reported on this socket: not this socket's fault.
-                continue;
-            }
-            catch (Exception e) when (UdpSocketErrors.IsClosed(e))
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                _relay.Services.Warnings.Warning($"udp:receive:{LocalEndPoint}", $"udp {LocalEndPoint}: receiving failed, listener stops: {UdpSocketErrors.Describe(e.SocketErrorCode)}");
+                if (UdpSocketErrors.ListenerSurvives(e, _relay.Services.Warnings, LocalEndPoint))
+                {
+                    continue;
+                }
+
                 return;
             }
 

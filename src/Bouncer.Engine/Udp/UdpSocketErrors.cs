@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Net;
 
 namespace Bouncer.Engine.Udp;
@@ -33,6 +35,26 @@ internal static class UdpSocketErrors
     public static bool IsClosed(Exception exception) =>
         exception is ObjectDisposedException or OperationCanceledException or SocketException
         && SocketErrorClassifier.Classify(exception).Kind == FailureKind.Aborted;
+
+    /// <summary>
+    /// Whether a listener's receive loop goes on after a failed receive: yes after an error about
+    /// one datagram or one peer; no when the socket was closed under it (how loops are stopped) or
+    /// failed for good, which is logged, rate-limited.
+    /// </summary>
+    public static bool ListenerSurvives(Exception exception, RateLimitedLog warnings, EndPoint? local)
+    {
+        if (exception is SocketException transient && IsTransient(transient.SocketErrorCode))
+        {
+            return true;
+        }
+
+        if (!IsClosed(exception) && exception is SocketException failed)
+        {
+            warnings.Warning($"udp:receive:{local}", $"udp {local}: receiving failed, listener stops: {Describe(failed.SocketErrorCode)}");
+        }
+
+        return false;
+    }
 
     /// <summary>The text in parentheses of a "remote peer error (...)" log line.</summary>
     public static string Describe(SocketError error) => SocketErrorClassifier.Classify(error).Detail;

@@ -51,17 +51,13 @@ internal sealed class UdpWildcardSocket : IDisposable
             {
                 result = await _socket.ReceiveMessageFromAsync(buffer.AsMemory(), SocketFlags.None, anySender).ConfigureAwait(false);
             }
-            catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
-                continue;
-            }
-            catch (Exception e) when (UdpSocketErrors.IsClosed(e))
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                _relay.Services.Warnings.Warning($"udp:receive:{LocalEndPoint}", $"udp {LocalEndPoint}: receiving failed, listener stops: {UdpSocketErrors.Describe(e.SocketErrorCode)}");
+                if (UdpSocketErrors.ListenerSurvives(e, _relay.Services.Warnings, LocalEndPoint))
+                {
+                    continue;
+                }
+
                 return;
             }
 
