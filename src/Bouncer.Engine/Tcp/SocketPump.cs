@@ -44,8 +44,8 @@ internal sealed class SocketPump
         pool: MemoryPool<byte>.Shared,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: 1024 * 1024,
-        resumeWriterThreshold: 512 * 1024,
+        pauseWriterThreshold: 256 * 1024,
+        resumeWriterThreshold: 128 * 1024,
         minimumSegmentSize: SegmentSize,
         useSynchronizationContext: false);
 
