@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
@@ -8,19 +9,23 @@ using Bouncer.Engine.Sessions;
 namespace Bouncer.Engine.Tcp;
 
 /// <summary>
-/// One direction of a TCP session: one loop that reads from the source socket into a pooled
-/// 64 KiB buffer and writes it to the destination socket, as haproxy and nginx stream do it.
-/// End of stream is forwarded as <c>Shutdown(Send)</c>; failures go to the owning <see cref="TcpSplice"/>.
+/// One direction of a TCP session over a <see cref="Pipe"/>, as Kestrel's SocketConnection does it
+/// (design §7): a fill loop (source socket → pipe) and a drain loop (pipe → destination socket),
+/// 64 KiB segments, inline schedulers, and pause/resume thresholds that stop the fill loop while
+/// the destination cannot keep up. End of stream is forwarded as <c>Shutdown(Send)</c> once all
+/// data is delivered; failures go to the owning <see cref="TcpSplice"/>.
 /// </summary>
 /// <remarks>
-/// There is no <c>Pipe</c> between the two sockets (an earlier version had one per direction, with
-/// a second loop draining it, as Kestrel does): the kernel's socket buffers already hold what the
-/// destination cannot take yet, and while a send waits this loop does not read, which is the
-/// back-pressure the pipe gave. Dropping the pipes and their drain loops took 0.6–1.2 KB off the
-/// resident memory of every idle session (two pipes with reader, writer and segment pool, two
-/// state machines, two tasks) and kept bulk throughput (see docs/performance.md). The steady state allocates nothing:
-/// the receive and send complete through one cached awaitable per socket and direction, and the
-/// buffer comes from <see cref="ArrayPool{T}.Shared"/>.
+/// Idle sessions must stay cheap (target ≤ 8 KB RSS per connection). A pipe and its drain loop
+/// cost about 0.5 KB per direction, and pooled 64 KiB arrays rented by thousands of sessions that
+/// wake at once stayed resident (259 live ones after 3,000 one-byte round trips: 8.94 KB per
+/// idle connection with a pipe per direction from the start). So the loop waits for data with a
+/// zero-byte receive, reads the first bytes after each wait into a small pooled buffer, and sends
+/// a short read straight on (the request/response case) when nothing earlier is still queued. Only
+/// a read that fills the small buffer, or data arriving while earlier data is still queued, goes
+/// through the pipe, which is created (with its drain loop) the first time that happens and then
+/// kept. A pipe returns its segments to the pool once drained, so an idle session holds no buffer
+/// either way. Sends are tried synchronously first on the non-blocking destination socket.
 /// </remarks>
 internal sealed class SocketPump
 {
@@ -30,12 +35,22 @@ internal sealed class SocketPump
     /// <summary>
     /// The buffer for the first read after a wait. Most wake-ups of an interactive or idle session
     /// bring a few bytes, and a 64 KiB array from the pool is 16 pages of resident memory however
-    /// little it holds: with thousands of sessions waking at once the pool and the heap kept
-    /// hundreds of them (measured: 259 live 64 KiB arrays after 3,000 one-byte round trips).
-    /// A read that fills this buffer is followed by 64 KiB reads, so a bulk stream pays one small
-    /// read per wake-up.
+    /// little it holds. A read that fills this buffer switches to 64 KiB reads into the pipe, so a
+    /// bulk stream pays one small read (and a 4 KiB copy) per wake-up.
     /// </summary>
     public const int FirstReadSize = 4 * 1024;
+
+    // Pause at 256 KiB, resume at 128 KiB: the kernel's socket buffers on either side already hold
+    // megabytes, so a deeper pipe adds memory per bulk session, not throughput (paired quick runs
+    // against 1 MiB/512 KiB were the same within the machine's spread, 530–790 MB/s both).
+    private static readonly PipeOptions BulkOptions = new(
+        pool: MemoryPool<byte>.Shared,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 256 * 1024,
+        resumeWriterThreshold: 128 * 1024,
+        minimumSegmentSize: SegmentSize,
+        useSynchronizationContext: false);
 
     private readonly Socket _source;
     private readonly Socket _destination;
@@ -44,8 +59,13 @@ internal sealed class SocketPump
     private readonly TcpSplice _owner;
     private readonly BandwidthLimiter? _bandwidth;
 
-    // Plain fields: written only by this pump's loop, read by the owner after it has ended
-    // (or, for the live-session dump, as a torn-free 64-bit read on a 64-bit process).
+    // Created by the fill loop on the first bulk read, then kept; only the fill loop assigns them.
+    private Pipe? _pipe;
+    private Task? _drain;
+
+    // _bytesRead is written only by the fill loop. _bytesWritten is written by whichever loop sends:
+    // the fill loop sends directly only when _bytesWritten == _bytesRead, that is when the drain
+    // loop has nothing left to send, so the two never write it at the same time.
     private long _bytesRead;
     private long _bytesWritten;
 
@@ -64,70 +84,106 @@ internal sealed class SocketPump
 
     public long BytesRead => _bytesRead;
 
-    public long BytesWritten => _bytesWritten;
+    public long BytesWritten => Volatile.Read(ref _bytesWritten);
 
     private SessionSide DestinationSide => _sourceSide == SessionSide.Client ? SessionSide.Target : SessionSide.Client;
 
-    /// <summary>Source → destination until end of stream (then the half-close) or failure.</summary>
+    /// <summary>
+    /// The fill loop: source → destination (directly or through the pipe) until end of stream (then
+    /// the half-close) or failure. Completes once the drain loop, if one was started, has ended too.
+    /// </summary>
     public async Task RunAsync()
     {
-        byte[]? buffer = null;
+        byte[]? small = null;
+        Exception? failure = null;
         var side = _sourceSide;
         try
         {
             var waitForData = true;
             while (true)
             {
+                side = _sourceSide;
+                PipeWriter writer;
                 if (waitForData)
                 {
                     // Wait for data without a buffer, so an idle session holds no memory.
-                    Return(ref buffer);
-                    side = _sourceSide;
                     await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    buffer = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+                    small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+                    var read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    var delivered = Volatile.Read(ref _bytesWritten) == _bytesRead;
+                    OnRead(small.AsSpan(0, read));
+                    waitForData = read < small.Length;
+                    if (waitForData && delivered)
+                    {
+                        // A short read with nothing queued before it: send it on without the pipe.
+                        side = DestinationSide;
+                        await SendAsync(small.AsMemory(0, read)).ConfigureAwait(false);
+                        Return(ref small);
+                        continue;
+                    }
+
+                    // A stream is flowing (or earlier data is still queued): the pipe keeps the order.
+                    writer = StartPipe().Writer;
+                    writer.Write(small.AsSpan(0, read));
+                    Return(ref small);
                 }
-                else if (buffer!.Length < SegmentSize)
+                else
                 {
-                    // The last read filled the buffer: a stream is flowing, read it in full segments.
-                    Return(ref buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(SegmentSize);
+                    // The last read filled its buffer: read the rest straight into the pipe's segments.
+                    writer = _pipe!.Writer;
+                    var memory = writer.GetMemory();
+                    var read = await _source.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    OnRead(memory.Span[..read]);
+                    writer.Advance(read);
+
+                    // A full read means more is probably queued: read again at once (it completes
+                    // synchronously) instead of first peeking with another zero-byte receive. That
+                    // saves one system call in three on a bulk stream.
+                    waitForData = read < memory.Length;
                 }
 
-                side = _sourceSide;
-                var read = await _source.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false);
-                if (read == 0)
+                // Inline schedulers: the flush runs the drain loop's send on this thread, and
+                // returns at once unless more than the pause threshold is queued.
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
                 {
-                    // Everything the source sent is delivered: pass the FIN on.
-                    _owner.OnEndOfStream(_sourceSide);
-                    side = DestinationSide;
-                    _destination.Shutdown(SocketShutdown.Send);
-                    break;
+                    // The drain loop has stopped (its side failed and was reported there).
+                    return;
                 }
+            }
 
-                // A read that filled the buffer means more is probably queued: read again at once
-                // (it completes synchronously) instead of first peeking with another zero-byte
-                // receive. That saves one system call in three on a bulk stream; a session whose
-                // last read was short, which is every session that goes idle, still waits bufferless.
-                waitForData = read < buffer.Length;
-
-                _bytesRead += read;
-                _owner.Touch();
-                if (_owner.RaisesIoEvents)
-                {
-                    _owner.RaiseIo(_direction, buffer.AsSpan(0, read));
-                }
-
+            // Everything the source sent is read: pass the FIN on, through the pipe if there is one.
+            _owner.OnEndOfStream(_sourceSide);
+            if (_pipe is null)
+            {
                 side = DestinationSide;
-                await SendAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
+                _destination.Shutdown(SocketShutdown.Send);
             }
         }
         catch (Exception exception)
         {
+            failure = exception;
             _owner.OnFailure(side, SocketErrorClassifier.Classify(exception));
         }
         finally
         {
-            Return(ref buffer);
+            Return(ref small);
+            if (_pipe is not null)
+            {
+                // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
+                await _pipe.Writer.CompleteAsync(failure).ConfigureAwait(false);
+                await _drain!.ConfigureAwait(false);
+            }
         }
     }
 
@@ -137,6 +193,72 @@ internal sealed class SocketPump
         {
             ArrayPool<byte>.Shared.Return(buffer);
             buffer = null;
+        }
+    }
+
+    private void OnRead(ReadOnlySpan<byte> data)
+    {
+        _bytesRead += data.Length;
+        _owner.Touch();
+        if (_owner.RaisesIoEvents)
+        {
+            _owner.RaiseIo(_direction, data);
+        }
+    }
+
+    private Pipe StartPipe()
+    {
+        if (_pipe is null)
+        {
+            _pipe = new Pipe(BulkOptions);
+            _drain = DrainAsync(_pipe.Reader);
+        }
+
+        return _pipe;
+    }
+
+    /// <summary>The drain loop: pipe → destination, then the half-close.</summary>
+    private async Task DrainAsync(PipeReader reader)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await reader.ReadAsync().ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The fill loop completed the pipe with its failure and has reported it already.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
+                {
+                    await SendAsync(segment).ConfigureAwait(false);
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+            }
+
+            // The source ended cleanly and everything it sent is delivered: pass the FIN on.
+            _destination.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception exception)
+        {
+            _owner.OnFailure(DestinationSide, SocketErrorClassifier.Classify(exception));
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -170,7 +292,7 @@ internal sealed class SocketPump
                 throw new SocketException((int)error);
             }
 
-            _bytesWritten += sent;
+            Volatile.Write(ref _bytesWritten, _bytesWritten + sent);
             data = data[sent..];
         }
     }
