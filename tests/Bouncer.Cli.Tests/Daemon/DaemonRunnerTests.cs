@@ -192,7 +192,10 @@ public sealed class DaemonRunnerTests : IDisposable
         runner.Commands.TryWrite(DaemonCommand.Stop);
         Assert.Equal(0, await run.WaitAsync(Generous));
 
-        Assert.Same(next, Assert.Single(_engine.Reloads));
+        // Two requests in a burst: one reload, or two when the second arrived after the first had
+        // started (a request during a reload causes exactly one more); never more, never another table.
+        Assert.InRange(_engine.Reloads.Count, 1, 2);
+        Assert.All(_engine.Reloads, table => Assert.Same(next, table));
         Assert.Matches(
             @"info: reloaded bouncer\.conf in \d+\.\d ms: rules: 1 added, 0 removed, 0 changed, 1 unchanged; listeners: 0 opened, 2 kept, 0 closed; log files reopened\n",
             _stderr.ToString());
