@@ -20,19 +20,7 @@ internal sealed class BouncerProcess : IDisposable
 
     public static BouncerProcess Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bouncer.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("NOTIFY_SOCKET");
+        var start = BouncerStartInfo.For(args);
         return new BouncerProcess(Process.Start(start)!);
     }
 

@@ -43,19 +43,7 @@ internal sealed class DaemonProcess : IDisposable
 
     public static DaemonProcess Start(IEnumerable<string> args, string? notifySocket = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bouncer.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment.Remove("NOTIFY_SOCKET");
+        var start = BouncerStartInfo.For(args);
         if (notifySocket is not null)
         {
             start.Environment["NOTIFY_SOCKET"] = notifySocket;
