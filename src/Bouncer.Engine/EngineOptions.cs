@@ -11,4 +11,10 @@ public sealed record EngineOptions
 
     /// <summary>Forces every event of every rule to be raised, including the implicit block (<c>-d</c>).</summary>
     public int Debug { get; init; }
+
+    /// <summary>
+    /// Whether the UDP relay moves datagrams in batches (<see cref="Udp.DatagramBatch"/>, Linux only).
+    /// Tests turn it off to run the one-at-a-time path that other platforms take.
+    /// </summary>
+    internal bool DatagramBatches { get; init; } = Udp.DatagramBatch.IsSupported;
 }

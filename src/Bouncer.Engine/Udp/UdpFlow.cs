@@ -149,9 +149,7 @@ internal sealed class UdpFlow : ITrackedSession
             return ValueTask.CompletedTask;
         }
 
-        Touch();
-        Interlocked.Increment(ref _packetsFromClient);
-        Interlocked.Add(ref _bytesFromClient, datagram.Length);
+        CountFromClient(datagram.Length);
         if (_bandwidth is not null && !_bandwidth.TryReserve(datagram.Length))
         {
             // Over the rule's bandwidth: drop rather than wait, because waiting here would stall
@@ -179,6 +177,40 @@ internal sealed class UdpFlow : ITrackedSession
         }
 
         return AwaitSendToTargetAsync(sending, datagram);
+    }
+
+    /// <summary>
+    /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1
+    /// of <paramref name="batch"/>, all from this client, to the target with one system call.
+    /// Returns how many it dealt with; 0 leaves them to <see cref="ForwardFromClientAsync"/> one at a
+    /// time: when the flow is not open, throttled or logs each datagram, or the send buffer is full.
+    /// </summary>
+    public int ForwardFromClient(DatagramBatch batch, int start, int count)
+    {
+        if (Volatile.Read(ref _state) != Open || _bandwidth is not null || _logIo)
+        {
+            return 0;
+        }
+
+        int sent;
+        try
+        {
+            sent = batch.Send(_outgoing!, _targetAddress, start, count);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            CountFromClient(batch.Length(start));
+            SendToTargetFailed(e);
+            return 1;
+        }
+
+        for (var i = start; i < start + sent; i++)
+        {
+            CountFromClient(batch.Length(i));
+            CountToTarget(batch.Length(i));
+        }
+
+        return sent;
     }
 
     private void Close(EndReason reason, string? detail = null)
@@ -344,8 +376,7 @@ internal sealed class UdpFlow : ITrackedSession
 
     private void SentToTarget(ReadOnlySpan<byte> sent)
     {
-        Interlocked.Increment(ref _packetsToTarget);
-        Interlocked.Add(ref _bytesToTarget, sent.Length);
+        CountToTarget(sent.Length);
         if (_logIo)
         {
             _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, sent, _logPayload);
@@ -370,11 +401,6 @@ internal sealed class UdpFlow : ITrackedSession
     /// peek, so an idle flow holds no 64 KiB buffer, which matters with tens of thousands of flows.
     /// One async method for the whole loop: its state machine is allocated once, not per datagram.
     /// </summary>
-    /// <remarks>
-    /// After a wake-up it relays up to <see cref="MaxRepliesPerWakeUp"/> replies that are already
-    /// queued with plain non-blocking receives, before it peeks again: under load that saves the
-    /// peek per datagram and, more, the trip through epoll and the thread pool per datagram.
-    /// </remarks>
     private async Task RelayRepliesAsync(CancellationToken stopping)
     {
         var socket = _outgoing!;
@@ -394,26 +420,15 @@ internal sealed class UdpFlow : ITrackedSession
                     // Windows reports a datagram larger than the (empty) peek buffer this way: one is waiting.
                 }
 
-                var buffer = ArrayPool<byte>.Shared.Rent(UdpSockets.DatagramBufferSize);
-                try
+                // Batches need a connected socket (the default): with udp.connectdst: no, each
+                // reply's sender is read one at a time, which keeps that rarer path simple.
+                if (_services.Options.DatagramBatches && _peerAddress is null)
                 {
-                    // The peek saw a datagram, so the first receive completes at once.
-                    var received = _peerAddress is null
-                        ? await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false)
-                        : await ReceiveFromAnyAsync(socket, buffer).ConfigureAwait(false);
-                    var relayed = 0;
-                    while (true)
-                    {
-                        await RelayReplyAsync(buffer, received, stopping).ConfigureAwait(false);
-                        if (++relayed == MaxRepliesPerWakeUp || !IsOpen || !TryReceiveQueued(socket, buffer, out received))
-                        {
-                            break;
-                        }
-                    }
+                    await RelayQueuedBatchesAsync(socket, stopping).ConfigureAwait(false);
                 }
-                finally
+                else
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    await RelayQueuedOneByOneAsync(socket, stopping).ConfigureAwait(false);
                 }
             }
         }
@@ -435,9 +450,107 @@ internal sealed class UdpFlow : ITrackedSession
     }
 
     /// <summary>
+    /// Takes the replies that are queued, a batch per system call, and sends each batch to the
+    /// client with one more: two system calls for a burst instead of two per reply.
+    /// </summary>
+    private async ValueTask RelayQueuedBatchesAsync(Socket socket, CancellationToken stopping)
+    {
+        var batch = DatagramBatchPool.Rent();
+        try
+        {
+            int received;
+            do
+            {
+                received = batch.Receive(socket);
+                var next = _bandwidth is null && !_logIo ? SendBatchToClient(batch, received) : 0;
+
+                // Throttled or logged replies, and any the send buffer had no room for, go one at a time.
+                for (var i = next; i < received && IsOpen; i++)
+                {
+                    await RelayReplyAsync(batch.Payload(i), stopping).ConfigureAwait(false);
+                }
+            }
+            while (received == DatagramBatch.Capacity && IsOpen);
+        }
+        finally
+        {
+            DatagramBatchPool.Return(batch);
+        }
+    }
+
+    /// <summary>
+    /// Sends replies 0 to <paramref name="count"/> - 1 of <paramref name="batch"/> to the client
+    /// without waiting and counts them; returns how many it dealt with (sent, or lost to an error
+    /// about the client's side). The rest found the send buffer full.
+    /// </summary>
+    private int SendBatchToClient(DatagramBatch batch, int count)
+    {
+        var done = 0;
+        while (done < count)
+        {
+            int sent;
+            try
+            {
+                sent = _listener.SendToClient(batch, done, count - done, Key);
+            }
+            catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
+            {
+                // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
+                CountFromTarget(batch.Length(done));
+                done++;
+                continue;
+            }
+
+            if (sent == 0)
+            {
+                break;
+            }
+
+            for (var i = done; i < done + sent; i++)
+            {
+                CountFromTarget(batch.Length(i));
+                CountToClient(batch.Length(i));
+            }
+
+            done += sent;
+        }
+
+        return done;
+    }
+
+    /// <summary>
+    /// Relays the replies that are queued, one system call each: up to <see cref="MaxRepliesPerWakeUp"/>
+    /// with plain non-blocking receives before the next peek, which saves the trip through epoll
+    /// and the thread pool per datagram.
+    /// </summary>
+    private async ValueTask RelayQueuedOneByOneAsync(Socket socket, CancellationToken stopping)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(UdpSockets.DatagramBufferSize);
+        try
+        {
+            // The peek saw a datagram, so the first receive completes at once.
+            var received = _peerAddress is null
+                ? await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false)
+                : await ReceiveFromAnyAsync(socket, buffer).ConfigureAwait(false);
+            var relayed = 0;
+            while (true)
+            {
+                await RelayReplyAsync(buffer.AsMemory(0, received), stopping).ConfigureAwait(false);
+                if (++relayed == MaxRepliesPerWakeUp || !IsOpen || !TryReceiveQueued(socket, buffer, out received))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
     /// Receives a reply that is already queued, without waiting. Only on a connected socket (the
-    /// default): with <c>udp.connectdst: no</c> every reply goes through the peek, which keeps that
-    /// rarer path simple.
+    /// default): with <c>udp.connectdst: no</c> every reply goes through the peek.
     /// </summary>
     private bool TryReceiveQueued(Socket socket, byte[] buffer, out int received)
     {
@@ -462,19 +575,17 @@ internal sealed class UdpFlow : ITrackedSession
     }
 
     /// <summary>Sends one reply to the client and counts it. Completes synchronously unless throttled or the send has to wait.</summary>
-    private async ValueTask RelayReplyAsync(byte[] buffer, int received, CancellationToken stopping)
+    private async ValueTask RelayReplyAsync(ReadOnlyMemory<byte> reply, CancellationToken stopping)
     {
-        Touch();
-        Interlocked.Increment(ref _packetsFromTarget);
-        Interlocked.Add(ref _bytesFromTarget, received);
-        if (_bandwidth?.Reserve(received) is { } wait && wait > TimeSpan.Zero)
+        CountFromTarget(reply.Length);
+        if (_bandwidth?.Reserve(reply.Length) is { } wait && wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, stopping).ConfigureAwait(false);
         }
 
         try
         {
-            await _listener.SendToClientAsync(buffer.AsMemory(0, received), Key).ConfigureAwait(false);
+            await _listener.SendToClientAsync(reply, Key).ConfigureAwait(false);
         }
         catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
         {
@@ -482,12 +593,37 @@ internal sealed class UdpFlow : ITrackedSession
             return;
         }
 
-        Interlocked.Increment(ref _packetsToClient);
-        Interlocked.Add(ref _bytesToClient, received);
+        CountToClient(reply.Length);
         if (_logIo)
         {
-            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, buffer.AsSpan(0, received), _logPayload);
+            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, reply.Span, _logPayload);
         }
+    }
+
+    private void CountFromClient(int bytes)
+    {
+        Touch();
+        Interlocked.Increment(ref _packetsFromClient);
+        Interlocked.Add(ref _bytesFromClient, bytes);
+    }
+
+    private void CountToTarget(int bytes)
+    {
+        Interlocked.Increment(ref _packetsToTarget);
+        Interlocked.Add(ref _bytesToTarget, bytes);
+    }
+
+    private void CountFromTarget(int bytes)
+    {
+        Touch();
+        Interlocked.Increment(ref _packetsFromTarget);
+        Interlocked.Add(ref _bytesFromTarget, bytes);
+    }
+
+    private void CountToClient(int bytes)
+    {
+        Interlocked.Increment(ref _packetsToClient);
+        Interlocked.Add(ref _bytesToClient, bytes);
     }
 
     /// <summary>With <c>udp.connectdst: no</c>: a reply from any address (the sender is not checked).</summary>

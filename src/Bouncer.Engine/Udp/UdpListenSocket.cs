@@ -45,7 +45,63 @@ internal sealed class UdpListenSocket : IDisposable
     public int FlowCount => _flows.Count;
 
     /// <summary>Receives until the socket is closed. Errors caused by one peer are skipped.</summary>
-    public async Task ReceiveLoopAsync(CancellationToken stopping)
+    public Task ReceiveLoopAsync(CancellationToken stopping) =>
+        _relay.Services.Options.DatagramBatches ? ReceiveBatchesAsync(stopping) : ReceiveOneByOneAsync(stopping);
+
+    /// <summary>
+    /// Waits with a zero-byte peek until a datagram is queued, then takes all that are queued, a
+    /// batch per system call. Datagrams of one client that arrived one after another go to its
+    /// flow's socket in one call too. Between bursts the socket holds no buffer.
+    /// </summary>
+    private async Task ReceiveBatchesAsync(CancellationToken stopping)
+    {
+        var from = new SocketAddress(_socket.AddressFamily);
+        while (!stopping.IsCancellationRequested)
+        {
+            var batch = default(DatagramBatch);
+            try
+            {
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
+                batch = DatagramBatchPool.Rent();
+                int received;
+                do
+                {
+                    received = batch.Receive(_socket);
+                    var next = 0;
+                    while (next < received)
+                    {
+                        batch.CopySender(next, from);
+                        var run = batch.RunFromSameSender(next, received);
+                        var forwarded = run > 1 && _flows.TryGetValue(from, out var flow) ? flow.ForwardFromClient(batch, next, run) : 0;
+                        if (forwarded == 0)
+                        {
+                            await DispatchAsync(batch.Payload(next), from, stopping).ConfigureAwait(false);
+                            forwarded = 1;
+                        }
+
+                        next += forwarded;
+                    }
+                }
+                while (received == DatagramBatch.Capacity);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                if (!UdpSocketErrors.ListenerSurvives(e, _relay.Services.Warnings, LocalEndPoint))
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                if (batch is not null)
+                {
+                    DatagramBatchPool.Return(batch);
+                }
+            }
+        }
+    }
+
+    private async Task ReceiveOneByOneAsync(CancellationToken stopping)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(UdpSockets.DatagramBufferSize, pinned: true);
         var from = new SocketAddress(_socket.AddressFamily);
@@ -105,6 +161,13 @@ internal sealed class UdpListenSocket : IDisposable
             return _socket.SendToAsync(datagram, SocketFlags.None, client);
         }
     }
+
+    /// <summary>
+    /// Sends datagrams <paramref name="start"/> on of <paramref name="batch"/> to a client from this
+    /// socket's address and port, without waiting; returns how many left (0: the send buffer is full).
+    /// </summary>
+    public int SendToClient(DatagramBatch batch, int start, int count, SocketAddress client) =>
+        batch.Send(_socket, client, start, count);
 
     public void Remove(UdpFlow flow) => _flows.TryRemove(KeyValuePair.Create(flow.Key, flow));
 

@@ -19,7 +19,11 @@ internal sealed class UdpEchoTarget : IAsyncDisposable
 
     public UdpEchoTarget(IPAddress address)
     {
-        _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            // Room for the bursts some tests send: the default buffer holds about 200 small datagrams.
+            ReceiveBufferSize = 1 << 20,
+        };
         _socket.Bind(new IPEndPoint(address, 0));
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
         _loop = EchoAsync();

@@ -15,11 +15,15 @@ public sealed class UdpRelayForwardingTests
     private static readonly IPAddress TargetHost = IPAddress.Parse("127.0.0.4");
     private static readonly IPAddress ClientHost = IPAddress.Parse("127.0.0.5");
 
-    [Fact(Timeout = TestTimeout)]
-    public async Task Relays_request_and_response_for_200_concurrent_clients_with_one_flow_each()
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Relays_request_and_response_for_200_concurrent_clients_with_one_flow_each(bool batches)
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)),
+            new EngineOptions { DatagramBatches = batches });
         var clients = Enumerable.Range(0, 200).Select(_ => new UdpTestClient(ClientHost)).ToList();
         try
         {
@@ -79,14 +83,18 @@ public sealed class UdpRelayForwardingTests
     }
 
     [Theory(Timeout = TestTimeout)]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(1472)]
-    [InlineData(65507)]
-    public async Task Datagrams_pass_intact_whatever_their_size(int size)
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(1472, true)]
+    [InlineData(65507, true)]
+    [InlineData(0, false)]
+    [InlineData(65507, false)]
+    public async Task Datagrams_pass_intact_whatever_their_size(int size, bool batches)
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)));
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)),
+            new EngineOptions { DatagramBatches = batches });
         using var client = new UdpTestClient(ClientHost);
         var payload = new byte[size];
         new Random(size).NextBytes(payload);
@@ -98,6 +106,62 @@ public sealed class UdpRelayForwardingTests
         var closed = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed, TimeSpan.FromSeconds(10));
         Assert.Equal(size, closed.Counters.BytesFromClient / closed.Counters.PacketsFromClient);
         Assert.Equal(closed.Counters.BytesFromClient, closed.Counters.BytesToClient);
+    }
+
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Bursts_from_several_clients_arrive_whole_in_order_and_counted_each_way(bool batches)
+    {
+        const int Burst = 3 * 16;
+        await using var target = new UdpEchoTarget(TargetHost);
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint)),
+            new EngineOptions { DatagramBatches = batches });
+        var clients = Enumerable.Range(0, 3).Select(_ => new UdpTestClient(ClientHost)).ToList();
+        try
+        {
+            // One datagram first, so every flow is open before its burst.
+            foreach (var client in clients)
+            {
+                await client.EchoAsync("open"u8.ToArray(), relay.ListenAt());
+            }
+
+            // Back to back, in runs of 16 per client, so the relay finds runs of one client in its queue.
+            for (var run = 0; run < Burst; run += 16)
+            {
+                for (var c = 0; c < clients.Count; c++)
+                {
+                    for (var i = run; i < run + 16; i++)
+                    {
+                        clients[c].Socket.SendTo(Encoding.ASCII.GetBytes($"client {c} datagram {i}"), relay.ListenAt());
+                    }
+                }
+            }
+
+            for (var c = 0; c < clients.Count; c++)
+            {
+                for (var i = 0; i < Burst; i++)
+                {
+                    var (reply, from) = await clients[c].ReceiveAsync();
+                    Assert.Equal($"client {c} datagram {i}", Encoding.ASCII.GetString(reply));
+                    Assert.Equal(relay.ListenAt(), from);
+                }
+            }
+
+            await relay.Relay.StopAsync();
+            for (var c = 0; c < clients.Count; c++)
+            {
+                var client = clients[c].LocalEndPoint;
+                var closed = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed && e.Client.Equals(client), TimeSpan.FromSeconds(10));
+                var expectedBytes = 4 + Enumerable.Range(0, Burst).Sum(i => $"client {c} datagram {i}".Length);
+                Assert.Equal(new TrafficCounters(expectedBytes, expectedBytes, expectedBytes, expectedBytes, Burst + 1, Burst + 1, Burst + 1, Burst + 1), closed.Counters);
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
     }
 
     [Fact(Timeout = TestTimeout)]

@@ -62,14 +62,18 @@ public sealed class UdpRelaySafetyTests
         Assert.Equal(relay.ListenAt(), from);
     }
 
-    [Fact(Timeout = TestTimeout)]
-    public async Task Port_unreachable_from_a_dead_target_ends_only_that_flow()
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Port_unreachable_from_a_dead_target_ends_only_that_flow(bool batches)
     {
         await using var target = new UdpEchoTarget(TargetHost);
         var deadTarget = ClosedPort(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
-            UdpRules.Pass(1, new IPEndPoint(Listen, 0), deadTarget).FromHost("127.0.0.8"),
-            UdpRules.Pass(2, new IPEndPoint(Listen, 0), target.EndPoint)));
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(
+                UdpRules.Pass(1, new IPEndPoint(Listen, 0), deadTarget).FromHost("127.0.0.8"),
+                UdpRules.Pass(2, new IPEndPoint(Listen, 0), target.EndPoint)),
+            new EngineOptions { DatagramBatches = batches });
         using var live = new UdpTestClient(ClientHost);
         using var toDead = new UdpTestClient(DeadTargetClientHost);
         await live.EchoAsync("before"u8.ToArray(), relay.ListenAt());

@@ -12,7 +12,11 @@ internal sealed class UdpTestClient : IDisposable
 
     public UdpTestClient(IPAddress address)
     {
-        Socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        Socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+        {
+            // Room for the bursts some tests send: the default buffer holds about 200 small datagrams.
+            ReceiveBufferSize = 1 << 20,
+        };
         Socket.Bind(new IPEndPoint(address, 0));
         LocalEndPoint = (IPEndPoint)Socket.LocalEndPoint!;
     }
