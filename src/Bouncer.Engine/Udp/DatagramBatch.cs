@@ -29,6 +29,13 @@ internal sealed unsafe partial class DatagramBatch
     /// <summary>Datagrams per system call. More gains little: at 16, the call is already a sixteenth per datagram.</summary>
     public const int Capacity = 16;
 
+    /// <summary>
+    /// Batches a socket takes per wake-up at most. Completions run on the epoll thread, so a
+    /// socket that always has more queued (a flood) would otherwise keep the thread from every
+    /// other socket it serves; after this many it yields.
+    /// </summary>
+    public const int MaxPerWakeUp = 4;
+
     private const int SlotSize = UdpSockets.DatagramBufferSize;
     private const int AddressSize = 128; // sizeof(struct sockaddr_storage)
     private const int MessageDontWait = 0x40;

@@ -28,7 +28,7 @@ internal sealed class UdpFlow : ITrackedSession
     private const int Open = 1;
     private const int Closed = 2;
 
-    /// <summary>Replies relayed per wake-up at most, so one busy flow cannot hold a pool thread for long.</summary>
+    /// <summary>Replies relayed one at a time per wake-up at most, so one busy flow cannot hold its thread for long.</summary>
     private const int MaxRepliesPerWakeUp = 64;
 
     private readonly UdpListenSocket _listener;
@@ -422,13 +422,13 @@ internal sealed class UdpFlow : ITrackedSession
 
                 // Batches need a connected socket (the default): with udp.connectdst: no, each
                 // reply's sender is read one at a time, which keeps that rarer path simple.
-                if (_services.Options.DatagramBatches && _peerAddress is null)
+                var drained = _services.Options.DatagramBatches && _peerAddress is null
+                    ? await RelayQueuedBatchesAsync(socket, stopping).ConfigureAwait(false)
+                    : await RelayQueuedOneByOneAsync(socket, stopping).ConfigureAwait(false);
+                if (!drained)
                 {
-                    await RelayQueuedBatchesAsync(socket, stopping).ConfigureAwait(false);
-                }
-                else
-                {
-                    await RelayQueuedOneByOneAsync(socket, stopping).ConfigureAwait(false);
+                    // Still more queued: give the other sockets of this thread their turn.
+                    await Task.Yield();
                 }
             }
         }
@@ -451,17 +451,17 @@ internal sealed class UdpFlow : ITrackedSession
 
     /// <summary>
     /// Takes the replies that are queued, a batch per system call, and sends each batch to the
-    /// client with one more: two system calls for a burst instead of two per reply.
+    /// client with one more: two system calls for a burst instead of two per reply. Returns
+    /// whether it took all that were queued (false: it stopped after <see cref="DatagramBatch.MaxPerWakeUp"/>).
     /// </summary>
-    private async ValueTask RelayQueuedBatchesAsync(Socket socket, CancellationToken stopping)
+    private async ValueTask<bool> RelayQueuedBatchesAsync(Socket socket, CancellationToken stopping)
     {
         var batch = DatagramBatchPool.Rent();
         try
         {
-            int received;
-            do
+            for (var batches = 0; batches < DatagramBatch.MaxPerWakeUp && IsOpen; batches++)
             {
-                received = batch.Receive(socket);
+                var received = batch.Receive(socket);
                 var next = _bandwidth is null && !_logIo ? SendBatchToClient(batch, received) : 0;
 
                 // Throttled or logged replies, and any the send buffer had no room for, go one at a time.
@@ -469,8 +469,14 @@ internal sealed class UdpFlow : ITrackedSession
                 {
                     await RelayReplyAsync(batch.Payload(i), stopping).ConfigureAwait(false);
                 }
+
+                if (received < DatagramBatch.Capacity)
+                {
+                    return true;
+                }
             }
-            while (received == DatagramBatch.Capacity && IsOpen);
+
+            return false;
         }
         finally
         {
@@ -521,9 +527,9 @@ internal sealed class UdpFlow : ITrackedSession
     /// <summary>
     /// Relays the replies that are queued, one system call each: up to <see cref="MaxRepliesPerWakeUp"/>
     /// with plain non-blocking receives before the next peek, which saves the trip through epoll
-    /// and the thread pool per datagram.
+    /// per datagram. Returns whether it took all that were queued.
     /// </summary>
-    private async ValueTask RelayQueuedOneByOneAsync(Socket socket, CancellationToken stopping)
+    private async ValueTask<bool> RelayQueuedOneByOneAsync(Socket socket, CancellationToken stopping)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(UdpSockets.DatagramBufferSize);
         try
@@ -532,13 +538,17 @@ internal sealed class UdpFlow : ITrackedSession
             var received = _peerAddress is null
                 ? await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false)
                 : await ReceiveFromAnyAsync(socket, buffer).ConfigureAwait(false);
-            var relayed = 0;
-            while (true)
+            for (var relayed = 1; ; relayed++)
             {
                 await RelayReplyAsync(buffer.AsMemory(0, received), stopping).ConfigureAwait(false);
-                if (++relayed == MaxRepliesPerWakeUp || !IsOpen || !TryReceiveQueued(socket, buffer, out received))
+                if (relayed == MaxRepliesPerWakeUp)
                 {
-                    break;
+                    return false;
+                }
+
+                if (!IsOpen || !TryReceiveQueued(socket, buffer, out received))
+                {
+                    return true;
                 }
             }
         }

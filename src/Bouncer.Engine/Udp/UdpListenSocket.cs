@@ -49,40 +49,29 @@ internal sealed class UdpListenSocket : IDisposable
         _relay.Services.Options.DatagramBatches ? ReceiveBatchesAsync(stopping) : ReceiveOneByOneAsync(stopping);
 
     /// <summary>
-    /// Waits with a zero-byte peek until a datagram is queued, then takes all that are queued, a
-    /// batch per system call. Datagrams of one client that arrived one after another go to its
-    /// flow's socket in one call too. Between bursts the socket holds no buffer.
+    /// Waits with a zero-byte peek until a datagram is queued, then takes what is queued, a batch
+    /// per system call. Datagrams of one client that arrived one after another go to its flow's
+    /// socket in one call too. Between bursts the socket holds no buffer.
     /// </summary>
     private async Task ReceiveBatchesAsync(CancellationToken stopping)
     {
         var from = new SocketAddress(_socket.AddressFamily);
         while (!stopping.IsCancellationRequested)
         {
+            var drained = true;
             var batch = default(DatagramBatch);
             try
             {
                 await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
                 batch = DatagramBatchPool.Rent();
-                int received;
+                var batches = 0;
                 do
                 {
-                    received = batch.Receive(_socket);
-                    var next = 0;
-                    while (next < received)
-                    {
-                        batch.CopySender(next, from);
-                        var run = batch.RunFromSameSender(next, received);
-                        var forwarded = run > 1 && _flows.TryGetValue(from, out var flow) ? flow.ForwardFromClient(batch, next, run) : 0;
-                        if (forwarded == 0)
-                        {
-                            await DispatchAsync(batch.Payload(next), from, stopping).ConfigureAwait(false);
-                            forwarded = 1;
-                        }
-
-                        next += forwarded;
-                    }
+                    var received = batch.Receive(_socket);
+                    await DispatchAsync(batch, received, from, stopping).ConfigureAwait(false);
+                    drained = received < DatagramBatch.Capacity;
                 }
-                while (received == DatagramBatch.Capacity);
+                while (!drained && ++batches < DatagramBatch.MaxPerWakeUp);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -98,6 +87,31 @@ internal sealed class UdpListenSocket : IDisposable
                     DatagramBatchPool.Return(batch);
                 }
             }
+
+            if (!drained)
+            {
+                // Still more queued (a flood): give the other sockets of this thread their turn.
+                await Task.Yield();
+            }
+        }
+    }
+
+    /// <summary>Hands the first <paramref name="received"/> datagrams of <paramref name="batch"/> to their flows, a run of one client's datagrams at a time.</summary>
+    private async ValueTask DispatchAsync(DatagramBatch batch, int received, SocketAddress from, CancellationToken stopping)
+    {
+        var next = 0;
+        while (next < received)
+        {
+            batch.CopySender(next, from);
+            var run = batch.RunFromSameSender(next, received);
+            var forwarded = run > 1 && _flows.TryGetValue(from, out var flow) ? flow.ForwardFromClient(batch, next, run) : 0;
+            if (forwarded == 0)
+            {
+                await DispatchAsync(batch.Payload(next), from, stopping).ConfigureAwait(false);
+                forwarded = 1;
+            }
+
+            next += forwarded;
         }
     }
 
