@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Cli.Tests.Support;
+using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
+
+namespace Bouncer.Cli.Tests.Forwarding;
+
+/// <summary>The real daemon under a UDP flood: one listener's flood must not starve the others.</summary>
+public sealed class UdpFairnessProcessTests : IDisposable
+{
+    private static readonly TimeSpan FloodTime = TimeSpan.FromSeconds(4);
+
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_flooded_listener_leaves_room_for_the_clients_of_another()
+    {
+        await using var answering = new TaggedUdpTarget(Loopback.TargetA, "A");
+        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sink.Bind(new IPEndPoint(Loopback.TargetB, 0));
+        var floodedPort = Loopback.FreePort(Loopback.Bouncer, ProtocolType.Udp);
+        var quietPort = Loopback.FreePort(Loopback.Bouncer, ProtocolType.Udp);
+        var config = _directory.File("fair.conf");
+        File.WriteAllText(
+            config,
+            Pass("udp", Loopback.Bouncer, floodedPort, Loopback.TargetB, ((IPEndPoint)sink.LocalEndPoint!).Port) +
+            Pass("udp", Loopback.Bouncer, quietPort, Loopback.TargetA, answering.Port));
+        using var bouncer = DaemonProcess.Start(["-f", config]);
+        await bouncer.WaitUntilServingAsync();
+        using var quiet = TaggedUdpTarget.Client(Loopback.Bouncer, quietPort);
+        Assert.Equal("A:before", await TaggedUdpTarget.AskAsync(quiet, "before"));
+
+        // The sink never reads: the daemon relays the flood as fast as it can and the kernel drops it there.
+        using var stopFlood = new CancellationTokenSource(FloodTime);
+        var floods = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Flood(Loopback.Bouncer, floodedPort, stopFlood.Token))).ToList();
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var answers = new List<string?>();
+        for (var i = 0; i < 10 && !stopFlood.IsCancellationRequested; i++)
+        {
+            answers.Add(await TaggedUdpTarget.AskAsync(quiet, $"during {i}"));
+        }
+
+        var sent = (await Task.WhenAll(floods)).Sum();
+
+        Assert.True(sent > 10_000, $"the flood sent only {sent} datagrams");
+        Assert.NotEmpty(answers);
+        Assert.All(answers, (answer, i) => Assert.Equal($"A:during {i}", answer));
+    }
+
+    /// <summary>Sends one-byte datagrams as fast as one socket can until cancelled (bounded by count too); returns how many.</summary>
+    private static long Flood(IPAddress address, int port, CancellationToken stop)
+    {
+        const long MaxDatagrams = 20_000_000;
+        using var socket = TaggedUdpTarget.Client(address, port);
+        var payload = new byte[1];
+        long sent = 0;
+        while (!stop.IsCancellationRequested && sent < MaxDatagrams)
+        {
+            socket.Send(payload);
+            sent++;
+        }
+
+        return sent;
+    }
+}
