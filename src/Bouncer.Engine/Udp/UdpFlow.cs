@@ -613,27 +613,23 @@ internal sealed class UdpFlow : ITrackedSession
     private void CountFromClient(int bytes)
     {
         Touch();
-        Interlocked.Increment(ref _packetsFromClient);
-        Interlocked.Add(ref _bytesFromClient, bytes);
-    }
-
-    private void CountToTarget(int bytes)
-    {
-        Interlocked.Increment(ref _packetsToTarget);
-        Interlocked.Add(ref _bytesToTarget, bytes);
+        Count(ref _packetsFromClient, ref _bytesFromClient, bytes);
     }
 
     private void CountFromTarget(int bytes)
     {
         Touch();
-        Interlocked.Increment(ref _packetsFromTarget);
-        Interlocked.Add(ref _bytesFromTarget, bytes);
+        Count(ref _packetsFromTarget, ref _bytesFromTarget, bytes);
     }
 
-    private void CountToClient(int bytes)
+    private void CountToTarget(int bytes) => Count(ref _packetsToTarget, ref _bytesToTarget, bytes);
+
+    private void CountToClient(int bytes) => Count(ref _packetsToClient, ref _bytesToClient, bytes);
+
+    private static void Count(ref long packets, ref long bytes, int datagramLength)
     {
-        Interlocked.Increment(ref _packetsToClient);
-        Interlocked.Add(ref _bytesToClient, bytes);
+        Interlocked.Increment(ref packets);
+        Interlocked.Add(ref bytes, datagramLength);
     }
 
     /// <summary>With <c>udp.connectdst: no</c>: a reply from any address (the sender is not checked).</summary>
