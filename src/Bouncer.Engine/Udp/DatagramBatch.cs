@@ -34,7 +34,7 @@ internal sealed unsafe partial class DatagramBatch
     /// socket that always has more queued (a flood) would otherwise keep the thread from every
     /// other socket it serves; after this many it yields.
     /// </summary>
-    public const int MaxPerWakeUp = 4;
+    public const int MaxPerWakeUp = 16;
 
     private const int SlotSize = UdpSockets.DatagramBufferSize;
     private const int AddressSize = 128; // sizeof(struct sockaddr_storage)

@@ -10,6 +10,8 @@ public sealed class UdpFairnessProcessTests : IDisposable
 {
     private static readonly TimeSpan FloodTime = TimeSpan.FromSeconds(4);
 
+    private static readonly Dictionary<string, string> OneIoThread = new() { ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1" };
+
     private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
@@ -27,7 +29,8 @@ public sealed class UdpFairnessProcessTests : IDisposable
             config,
             Pass("udp", Loopback.Bouncer, floodedPort, Loopback.TargetB, ((IPEndPoint)sink.LocalEndPoint!).Port) +
             Pass("udp", Loopback.Bouncer, quietPort, Loopback.TargetA, answering.Port));
-        using var bouncer = DaemonProcess.Start(["-f", config]);
+        // One I/O thread, so both listeners share it whatever the machine: the case where a flood could starve the other.
+        using var bouncer = DaemonProcess.Start(["-f", config], environment: OneIoThread);
         await bouncer.WaitUntilServingAsync();
         using var quiet = TaggedUdpTarget.Client(Loopback.Bouncer, quietPort);
         Assert.Equal("A:before", await TaggedUdpTarget.AskAsync(quiet, "before"));

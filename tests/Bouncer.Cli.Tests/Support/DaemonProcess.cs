@@ -41,12 +41,18 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
-    public static DaemonProcess Start(IEnumerable<string> args, string? notifySocket = null)
+    /// <param name="environment">Variables set for the daemon on top of the test host's.</param>
+    public static DaemonProcess Start(IEnumerable<string> args, string? notifySocket = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = BouncerStartInfo.For(args);
         if (notifySocket is not null)
         {
             start.Environment["NOTIFY_SOCKET"] = notifySocket;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start };
