@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Reload timing: starts the published daemon on a generated 10,000-rule file with 100 listeners
+# on loopback, changes one rule and sends SIGHUP a number of times, and reads from each reload's
+# summary line how long it took from the signal to the new table in force. Prints every figure,
+# then the median of each reload's position (first, second, ... after start) over the starts.
+#
+#   tests/load/reload.sh
+#   STARTS=3 RELOADS=8 RULES=10000 LISTENERS=100 FIRST_DELAY=1 GAP=0.5 tests/load/reload.sh
+#   BOUNCER_DLL=/path/bouncer.dll tests/load/reload.sh      skip the dotnet publish step
+#
+# FIRST_DELAY is the time between "started" and the first SIGHUP, GAP the time between a reload's
+# summary and the next signal. Every wait is bounded; the daemon is stopped by its PID.
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+STARTS=${STARTS:-3}
+RELOADS=${RELOADS:-8}
+RULES=${RULES:-10000}
+LISTENERS=${LISTENERS:-100}
+FIRST_DELAY=${FIRST_DELAY:-1}
+GAP=${GAP:-0.5}
+BASE_PORT=${BASE_PORT:-40100}
+
+WORK=$(mktemp -d /tmp/bouncer-reload.XXXXXX)
+DAEMON_PID=""
+cleanup() {
+    [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if [ -n "${BOUNCER_DLL:-}" ]; then
+    DLL=$BOUNCER_DLL
+else
+    echo "publishing src/Bouncer.Cli (Release)" >&2
+    timeout 900 dotnet publish "$ROOT/src/Bouncer.Cli" -c Release -o "$WORK/bouncer" -nologo -v q >&2 || exit 1
+    DLL=$WORK/bouncer/bouncer.dll
+fi
+
+# The rule file: rule i listens on one of LISTENERS ports of 127.0.0.1 and decides for one client
+# network; the kinds of options people write are spread over the rules. $1 is the target port of
+# rule 1, the rule each reload changes.
+generate() {
+    awk -v rules="$RULES" -v listeners="$LISTENERS" -v base="$BASE_PORT" -v first="$1" 'BEGIN {
+        print "logoutput: stderr\ntimeout.io: 60\ntimeout.connect: 10\n"
+        for (i = 0; i < rules; i++) {
+            port = base + (i % listeners)
+            from = sprintf("10.%d.%d.0/24", int(i / 256) % 256, i % 256)
+            target = (i == 0) ? first : 8000 + (i % 1000)
+            printf "# rule %d\nclient pass {\n  from: %s port >= 1024 to: 127.0.0.1 port = %d\n", i + 1, from, port
+            printf "  bounce to: 127.0.0.1 port = %d\n", target
+            if (i % 3 == 0) print "  protocol: tcp\n  log: connect disconnect error\n  session.max: 100"
+            else if (i % 3 == 1) print "  timeout.io: 300\n  session.throttle: 10/60"
+            else print "  protocol: udp\n  log: connect"
+            print "}"
+        }
+    }' > "$WORK/rules.conf.new" && mv "$WORK/rules.conf.new" "$WORK/rules.conf"
+}
+
+# Waits (bounded) until the log holds at least $2 lines matching $1.
+wait_lines() {
+    local pattern=$1 want=$2 i
+    for i in $(seq 1 600); do
+        [ "$(grep -c -- "$pattern" "$WORK/daemon.log")" -ge "$want" ] && return 0
+        sleep 0.05
+    done
+    echo "timed out waiting for '$pattern' ($want)" >&2
+    tail -5 "$WORK/daemon.log" >&2
+    return 1
+}
+
+: > "$WORK/times.tsv"
+for start in $(seq 1 "$STARTS"); do
+    generate 9000
+    dotnet "$DLL" -f "$WORK/rules.conf" > /dev/null 2> "$WORK/daemon.log" &
+    DAEMON_PID=$!
+    wait_lines " started: " 1 || exit 1
+    sleep "$FIRST_DELAY"
+    for reload in $(seq 1 "$RELOADS"); do
+        generate $((9000 + reload))
+        kill -HUP "$DAEMON_PID"
+        wait_lines "reloaded " "$reload" || exit 1
+        ms=$(grep "reloaded " "$WORK/daemon.log" | sed -n "${reload}p" | sed -E 's/.* in ([0-9.]+) ms.*/\1/')
+        printf '%s\t%s\t%s\n' "$start" "$reload" "$ms" >> "$WORK/times.tsv"
+        sleep "$GAP"
+    done
+    grep -q "1 changed, $((RULES - 1)) unchanged" "$WORK/daemon.log" || { echo "unexpected summary:" >&2; grep "reloaded " "$WORK/daemon.log" | tail -1 >&2; exit 1; }
+    kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""
+done
+
+echo "$RULES rules, $LISTENERS listeners, $STARTS starts x $RELOADS reloads, first HUP ${FIRST_DELAY}s after start"
+echo "start reload ms"
+cat "$WORK/times.tsv"
+echo "median per reload position (ms):"
+for reload in $(seq 1 "$RELOADS"); do
+    awk -F'\t' -v r="$reload" '$2 == r { print $3 }' "$WORK/times.tsv" | sort -n |
+        awk -v r="$reload" '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "  reload %d: %.1f\n", r, m }'
+done
+awk -F'\t' '{ print $3 }' "$WORK/times.tsv" | sort -n |
+    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "all: median %.1f, max %.1f\n", m, v[NR] }'
