@@ -45,7 +45,9 @@ internal sealed class CollectionFreeRegion : IDisposable
         var budget = Math.Min(MaxBudget, Headroom + (Math.Min(length, MaxBudget) * BytesPerFileByte));
         try
         {
-            return new CollectionFreeRegion(GC.TryStartNoGCRegion(budget));
+            // No full collection to make room first: it would count against the reload; the
+            // garbage is collected once the new table is in force (CollectAfterReload).
+            return new CollectionFreeRegion(GC.TryStartNoGCRegion(budget, disallowFullBlockingGC: true));
         }
         catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException)
         {
@@ -53,6 +55,16 @@ internal sealed class CollectionFreeRegion : IDisposable
             return new CollectionFreeRegion(false);
         }
     }
+
+    /// <summary>
+    /// One full, compacting collection once the new table is in force: the compile's garbage and
+    /// the old table go at once and the heap shrinks back, instead of each reload's region leaving
+    /// its budget committed (the resident size grew by about 90 MB per reload of a 10,000-rule
+    /// file until the runtime collected on its own). It pauses forwarding for tens of milliseconds
+    /// once per reload, after the reload's time is taken.
+    /// </summary>
+    public static void CollectAfterReload() =>
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 
     public void Dispose()
     {

@@ -22,8 +22,10 @@ public sealed class DaemonRunner
 {
     private readonly DaemonOptions _options;
     private readonly DaemonDependencies _dependencies;
-    private readonly Channel<DaemonCommand> _commands = Channel.CreateUnbounded<DaemonCommand>(
+    private readonly Channel<DaemonRequest> _requests = Channel.CreateUnbounded<DaemonRequest>(
         new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly StampingCommandWriter _commands;
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _uptime = new();
@@ -33,10 +35,11 @@ public sealed class DaemonRunner
     {
         _options = options;
         _dependencies = dependencies;
+        _commands = new StampingCommandWriter(_requests.Writer);
     }
 
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
-    public ChannelWriter<DaemonCommand> Commands => _commands.Writer;
+    public ChannelWriter<DaemonCommand> Commands => _commands;
 
     /// <summary>Completes once the listeners are bound and the pid file is written.</summary>
     public Task Started => _started.Task;
@@ -63,8 +66,8 @@ public sealed class DaemonRunner
         }
 
         using var logs = new LogPipelineHost(pipeline, _dependencies.PublishGlobalLogger);
-        using var registration = cancellationToken.Register(() => _commands.Writer.TryWrite(DaemonCommand.Stop));
-        using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_commands.Writer) : null;
+        using var registration = cancellationToken.Register(() => _commands.TryWrite(DaemonCommand.Stop));
+        using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_commands) : null;
         return await ServeAsync(table, logs).ConfigureAwait(false);
     }
 
@@ -102,7 +105,7 @@ public sealed class DaemonRunner
 
         _running = table;
         using (pidFile)
-        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands.Writer) : null)
+        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands) : null)
         {
             _uptime.Start();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
@@ -110,6 +113,9 @@ public sealed class DaemonRunner
             var status = Status(engine);
             _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
+            await using var warmUp = _dependencies.ReloadWarmUpDelay is { } delay
+                ? ReloadWarmUp.Start(_options.ConfigPath, table, delay)
+                : null;
             using (var serving = new CancellationTokenSource())
             {
                 var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
@@ -117,10 +123,11 @@ public sealed class DaemonRunner
                     : Task.CompletedTask;
                 try
                 {
-                    await RunCommandLoopAsync(engine, logs, log).ConfigureAwait(false);
+                    await RunCommandLoopAsync(engine, logs, log, warmUp).ConfigureAwait(false);
                 }
                 finally
                 {
+                    warmUp?.Cancel();
                     await serving.CancelAsync().ConfigureAwait(false);
                     await statusLoop.ConfigureAwait(false);
                 }
@@ -133,18 +140,19 @@ public sealed class DaemonRunner
     }
 
     /// <summary>The daemon's one loop: runs until a <see cref="DaemonCommand.Stop"/> arrives (posted by cancellation too).</summary>
-    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
+    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, ReloadWarmUp? warmUp)
     {
-        var reader = _commands.Reader;
+        var reader = _requests.Reader;
         while (true)
         {
-            var command = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            switch (command)
+            var request = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            switch (request.Command)
             {
                 case DaemonCommand.Stop:
                     return;
                 case DaemonCommand.Reload:
-                    if (await ReloadUntilQuietAsync(engine, logs, log).ConfigureAwait(false))
+                    warmUp?.Cancel();
+                    if (await ReloadUntilQuietAsync(engine, logs, log, request.PostedAt).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -183,12 +191,12 @@ public sealed class DaemonRunner
 
     private async Task WatchForSecondStopAsync(CancellationTokenSource hurry, EngineLog log, CancellationToken cancellationToken)
     {
-        var reader = _commands.Reader;
+        var reader = _requests.Reader;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (reader.TryRead(out var command) && command == DaemonCommand.Stop)
+                if (reader.TryRead(out var request) && request.Command == DaemonCommand.Stop)
                 {
                     log.Info("second stop request: closing the remaining sessions now");
                     await hurry.CancelAsync().ConfigureAwait(false);
@@ -207,51 +215,60 @@ public sealed class DaemonRunner
     /// requests that are waiting when a reload starts are served by that one reload, so a burst of
     /// HUPs causes one reload, or two when it straddles the start of one (the second reads what was
     /// written while the first ran; no request is served by a read that began before it). There is
-    /// no settle delay, because it would count against the time from signal to new table. True when
-    /// a stop arrived meanwhile; state dumps keep their place in the queue.
+    /// no settle delay, because it would count against the time from signal to new table. Each
+    /// reload's time counts from the earliest request it serves. True when a stop arrived meanwhile;
+    /// state dumps keep their place in the queue.
     /// </summary>
-    private async Task<bool> ReloadUntilQuietAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
+    private async Task<bool> ReloadUntilQuietAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, long requested)
     {
-        bool again;
-        do
+        long? again = requested;
+        while (again is { } postedAt)
         {
-            var requested = Stopwatch.GetTimestamp();
-            if (TakeWaitingCommands().Stop)
+            var waiting = TakeWaitingRequests();
+            if (waiting.Stop)
             {
                 return true;
             }
 
-            await ReloadAsync(engine, logs, log, requested).ConfigureAwait(false);
-            (again, var stop) = TakeWaitingCommands();
+            await ReloadAsync(engine, logs, log, Math.Min(postedAt, waiting.ReloadPostedAt ?? postedAt)).ConfigureAwait(false);
+            (again, var stop) = TakeWaitingRequests();
             if (stop)
             {
                 return true;
             }
         }
-        while (again);
 
         return false;
     }
 
-    /// <summary>Removes the waiting commands: whether a reload or a stop was among them; state dumps are put back.</summary>
-    private (bool Reload, bool Stop) TakeWaitingCommands()
+    /// <summary>
+    /// Removes the waiting requests: when the earliest reload among them was posted, and whether a
+    /// stop was among them; state dumps are put back.
+    /// </summary>
+    private (long? ReloadPostedAt, bool Stop) TakeWaitingRequests()
     {
-        var reload = false;
+        long? reload = null;
         var stop = false;
-        var queued = new List<DaemonCommand>();
-        while (_commands.Reader.TryRead(out var next))
+        var queued = new List<DaemonRequest>();
+        while (_requests.Reader.TryRead(out var next))
         {
-            reload |= next == DaemonCommand.Reload;
-            stop |= next == DaemonCommand.Stop;
-            if (next == DaemonCommand.DumpState)
+            switch (next.Command)
             {
-                queued.Add(next);
+                case DaemonCommand.Reload:
+                    reload = Math.Min(reload ?? next.PostedAt, next.PostedAt);
+                    break;
+                case DaemonCommand.Stop:
+                    stop = true;
+                    break;
+                default:
+                    queued.Add(next);
+                    break;
             }
         }
 
-        foreach (var command in queued)
+        foreach (var request in queued)
         {
-            _commands.Writer.TryWrite(command);
+            _requests.Writer.TryWrite(request);
         }
 
         return (reload, stop);
@@ -317,6 +334,7 @@ public sealed class DaemonRunner
         }
 
         _dependencies.Notifier?.Ready(Status(engine));
+        CollectionFreeRegion.CollectAfterReload();
     }
 
     /// <summary>New log files from <paramref name="settings"/>; on failure the open ones stay and the log says why.</summary>

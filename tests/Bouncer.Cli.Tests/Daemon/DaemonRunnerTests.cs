@@ -203,6 +203,46 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task AReloadCountsItsTimeFromTheRequestNotFromWhenTheLoopGetsToIt()
+    {
+        using var firstReloadReading = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var runner = new DaemonRunner(new DaemonOptions { ConfigPath = "bouncer.conf" }, new DaemonDependencies
+        {
+            LoadRules = _ =>
+            {
+                if (Interlocked.Increment(ref _loads) == 2)
+                {
+                    firstReloadReading.Release();
+                    release.Wait(Generous);
+                }
+
+                return _rules;
+            },
+            CreateEngine = _engine.Create,
+            Stdout = _stdout,
+            Stderr = _stderr,
+            HandleSignals = false,
+            PublishGlobalLogger = false,
+            ReloadWarmUpDelay = null,
+        });
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        Assert.True(await firstReloadReading.WaitAsync(Generous));
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        release.Release();
+        await WaitUntilAsync(() => ReloadTimes().Count == 2);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        // The second request waited about 400 ms behind the first reload; that wait is part of its time.
+        Assert.All(ReloadTimes(), took => Assert.True(took >= 350, $"{took} ms"));
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task ReloadThatCannotBindKeepsTheRunningTable()
     {
         var runner = Runner(new DaemonOptions());
@@ -302,6 +342,10 @@ public sealed class DaemonRunnerTests : IDisposable
         return reader.ReadToEnd();
     }
 
+    private List<double> ReloadTimes() =>
+        [.. System.Text.RegularExpressions.Regex.Matches(_stderr.ToString(), @"reloaded bouncer\.conf in (\d+\.\d) ms")
+            .Select(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture))];
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
@@ -335,6 +379,7 @@ public sealed class DaemonRunnerTests : IDisposable
             HandleSignals = false,
             PublishGlobalLogger = false,
             ProcessId = 4242,
+            ReloadWarmUpDelay = null,
         });
 
     /// <summary>Records what the runner asks of the engine.</summary>
