@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reload timing: starts the published daemon on a generated 10,000-rule file with 100 listeners
 # on loopback, changes one rule and sends SIGHUP a number of times, and reads from each reload's
-# summary line how long it took from the signal to the new table in force. Prints every figure,
+# summary line how long it took from the signal to the new table in force. Prints every figure
+# (with the resident memory after each reload),
 # then the median of each reload's position (first, second, ... after start) over the starts.
 #
 #   tests/load/reload.sh
@@ -26,7 +27,7 @@ WORK=$(mktemp -d /tmp/bouncer-reload.XXXXXX)
 DAEMON_PID=""
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-    rm -rf "$WORK"
+    [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -82,7 +83,9 @@ for start in $(seq 1 "$STARTS"); do
         kill -HUP "$DAEMON_PID"
         wait_lines "reloaded " "$reload" || exit 1
         ms=$(grep "reloaded " "$WORK/daemon.log" | sed -n "${reload}p" | sed -E 's/.* in ([0-9.]+) ms.*/\1/')
-        printf '%s\t%s\t%s\n' "$start" "$reload" "$ms" >> "$WORK/times.tsv"
+        rss=$(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$DAEMON_PID/status" 2>/dev/null)
+        faults=$(awk '{ print $10 }' "/proc/$DAEMON_PID/stat" 2>/dev/null)
+        printf '%s\t%s\t%s\t%s\t%s\n' "$start" "$reload" "$ms" "${rss:-?}" "${faults:-?}" >> "$WORK/times.tsv"
         sleep "$GAP"
     done
     grep -q "1 changed, $((RULES - 1)) unchanged" "$WORK/daemon.log" || { echo "unexpected summary:" >&2; grep "reloaded " "$WORK/daemon.log" | tail -1 >&2; exit 1; }
@@ -90,7 +93,7 @@ for start in $(seq 1 "$STARTS"); do
 done
 
 echo "$RULES rules, $LISTENERS listeners, $STARTS starts x $RELOADS reloads, first HUP ${FIRST_DELAY}s after start"
-echo "start reload ms"
+echo "start reload ms rss_mb minor_faults"
 cat "$WORK/times.tsv"
 echo "median per reload position (ms):"
 for reload in $(seq 1 "$RELOADS"); do
