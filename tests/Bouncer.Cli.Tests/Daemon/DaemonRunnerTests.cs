@@ -207,24 +207,15 @@ public sealed class DaemonRunnerTests : IDisposable
     {
         using var firstReloadReading = new SemaphoreSlim(0);
         using var release = new SemaphoreSlim(0);
-        var runner = new DaemonRunner(new DaemonOptions { ConfigPath = "bouncer.conf" }, new DaemonDependencies
+        var runner = Runner(new DaemonOptions(), loadRules: _ =>
         {
-            LoadRules = _ =>
+            if (Interlocked.Increment(ref _loads) == 2)
             {
-                if (Interlocked.Increment(ref _loads) == 2)
-                {
-                    firstReloadReading.Release();
-                    release.Wait(Generous);
-                }
+                firstReloadReading.Release();
+                release.Wait(Generous);
+            }
 
-                return _rules;
-            },
-            CreateEngine = _engine.Create,
-            Stdout = _stdout,
-            Stderr = _stderr,
-            HandleSignals = false,
-            PublishGlobalLogger = false,
-            ReloadWarmUpDelay = null,
+            return _rules;
         });
         var run = runner.RunAsync(CancellationToken.None);
         await runner.Started.WaitAsync(Generous);
@@ -364,14 +355,14 @@ public sealed class DaemonRunnerTests : IDisposable
         return Encoding.UTF8.GetString(buffer, 0, length);
     }
 
-    private DaemonRunner Runner(DaemonOptions options, SystemdNotifier? notifier = null) =>
+    private DaemonRunner Runner(DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null) =>
         new(options with { ConfigPath = "bouncer.conf" }, new DaemonDependencies
         {
-            LoadRules = _ =>
+            LoadRules = loadRules ?? (_ =>
             {
                 Interlocked.Increment(ref _loads);
                 return _rules;
-            },
+            }),
             CreateEngine = _engine.Create,
             Stdout = _stdout,
             Stderr = _stderr,
