@@ -21,7 +21,7 @@ RULES=${RULES:-10000}
 LISTENERS=${LISTENERS:-100}
 FIRST_DELAY=${FIRST_DELAY:-1}
 GAP=${GAP:-0.5}
-BASE_PORT=${BASE_PORT:-40100}
+BASE_PORT=${BASE_PORT:-22100}   # below the ephemeral range, where client sockets of other loads cannot hold it
 
 WORK=$(mktemp -d /tmp/bouncer-reload.XXXXXX)
 DAEMON_PID=""
@@ -64,6 +64,7 @@ wait_lines() {
     local pattern=$1 want=$2 i
     for i in $(seq 1 600); do
         [ "$(grep -c -- "$pattern" "$WORK/daemon.log")" -ge "$want" ] && return 0
+        kill -0 "$DAEMON_PID" 2>/dev/null || { echo "bouncer exited:" >&2; tail -3 "$WORK/daemon.log" >&2; return 1; }
         sleep 0.05
     done
     echo "timed out waiting for '$pattern' ($want)" >&2
