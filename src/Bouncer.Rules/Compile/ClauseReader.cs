@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Bouncer.Rules.Model;
 using Bouncer.Rules.Syntax;
 
@@ -92,9 +93,18 @@ internal sealed class ClauseReader(
         var literal = addresses.Read(word);
         var port = ReadListenPort(option, portSyntax);
         var endpoints = literal is null ? null : ReadListenAddresses(word, literal);
-        return port is null || endpoints is null
-            ? null
-            : new ListenSelector(word.Text, [.. endpoints.Select(a => new ListenEndpoint(a, port.Value))]);
+        if (port is not { } listenPort || endpoints is null)
+        {
+            return null;
+        }
+
+        var listen = new ListenEndpoint[endpoints.Count];
+        for (var i = 0; i < listen.Length; i++)
+        {
+            listen[i] = new ListenEndpoint(endpoints[i], listenPort);
+        }
+
+        return new ListenSelector(word.Text, ImmutableCollectionsMarshal.AsImmutableArray(listen));
     }
 
     private int? ReadListenPort(OptionSyntax option, PortSyntax? portSyntax)
