@@ -23,8 +23,10 @@ internal static class Lexer
     private sealed class Scanner(string text, string fileName, TokenList tokens)
     {
         // Keywords, punctuation, ports and backend addresses repeat on every rule; one string each
-        // instead of one per occurrence. Bounded, so a file of unique words cannot grow it without end.
-        private const int MaxInterned = 4096;
+        // instead of one per occurrence. Bounded, so a file of unique words cannot grow it without
+        // end, and so that its entry array (24 bytes an entry, grown to the next prime above twice
+        // the count) stays below the large-object threshold: 4096 made it 131 KB.
+        private const int MaxInterned = 2048;
         private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
         private int _index;
         private int _line = 1;

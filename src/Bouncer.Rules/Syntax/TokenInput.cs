@@ -5,9 +5,12 @@ namespace Bouncer.Rules.Syntax;
 /// <summary>
 /// Sprache input over tokens instead of characters. <see cref="Current"/> is a character standing
 /// for the token kind (so Sprache's own error plumbing keeps working) and <see cref="Token"/> is
-/// the token itself. At most one instance per token index is made, the first time a parser hands
-/// that place back as a remainder (steps within a value list go by <see cref="TokenCursor"/>); an
-/// instance is only a reference to the shared <see cref="TokenStream"/> and an index (24 bytes).
+/// the token itself. An instance is made where a parser hands a place back as a remainder, which
+/// the hand-written steps of the grammar do only a few times per rule (within a rule they go by
+/// <see cref="TokenCursor"/>); it is only a reference to the shared <see cref="TokenStream"/> and
+/// an index, and inputs compare by place, not by reference. Not kept per token: an array with a
+/// slot for each of the 270,000 tokens of a 10,000-rule file was a large-object allocation,
+/// which starts full collections, for a few inputs per rule.
 /// </summary>
 internal sealed class TokenInput : IInput
 {
@@ -77,21 +80,19 @@ internal sealed class TokenInput : IInput
     /// <summary>What all inputs of one parse share.</summary>
     private sealed class TokenStream
     {
-        private readonly TokenInput?[] _inputs;
         private Dictionary<int, Dictionary<object, object>>? _memos;
 
         public TokenStream(TokenList tokens, string source)
         {
             Tokens = tokens;
             Source = source;
-            _inputs = new TokenInput?[tokens.Count];
         }
 
         public TokenList Tokens { get; }
 
         public string Source { get; }
 
-        public TokenInput InputAt(int index) => _inputs[index] ??= new TokenInput(this, index);
+        public TokenInput InputAt(int index) => new(this, index);
 
         public List<object> Scratch { get; } = [];
 
