@@ -66,4 +66,64 @@ public sealed class GrammarTests
             item => Assert.Equal("expected a rule option (keyword:), found '='", Assert.IsType<ErrorSyntax>(item).Message),
             item => Assert.Equal("log", Assert.IsType<OptionSyntax>(item).Keyword));
     }
+
+    private const string AfterPort = "a port operator (=, !=, <, >, <=, >=, eq, ne, neq, lt, gt, le, ge), ':' or a range after 'port'";
+
+    /// <summary>Each way an option can go wrong inside a rule: the message, where it points, and that the next option is still read.</summary>
+    [Theory]
+    [InlineData("from: 0/0 port\n  log: x", $"expected {AfterPort}, found 'log'", "3:3")]
+    [InlineData("from: 0/0 port", $"expected {AfterPort}, found '}}'", "3:1")]
+    [InlineData("from: 0/0 port = to: x\n  log: x", "expected a port number or service name, found 'to'", "2:20")]
+    [InlineData("from: 0/0 port: =\n  log: x", "expected a port number or service name, found '='", "2:19")]
+    [InlineData("from: 0/0 port eq\n  log: x", "expected a port number or service name, found 'log'", "3:3")]
+    [InlineData("from: 0/0 port 1 - to: x\n  log: x", "expected a port number or service name, found 'to'", "2:22")]
+    [InlineData("from 1\n  log: x", "expected ':' after 'from', found '1'", "2:8")]
+    [InlineData("bounce to 10.0.0.1\n  log: x", "expected ':' after 'bounce', found 'to'", "2:10")]
+    [InlineData("= 1\n  log: x", "expected a rule option (keyword:), found '='", "2:3")]
+    [InlineData("log: connect - x\n  log: x", "expected a rule option (keyword:), found '-'", "2:16")]
+    public void Reports_a_bad_option_where_it_goes_wrong_and_reads_on(string option, string message, string at)
+    {
+        var file = RuleGrammar.Parse(Lexer.Tokenize($"client pass {{\n  {option}\n}}\n", "t"), "t");
+        var obj = Assert.IsType<ObjectSyntax>(Assert.Single(file.Items));
+        var error = Assert.Single(obj.Body.OfType<ErrorSyntax>());
+        Assert.Equal((message, at), (error.Message, $"{error.Position.Line}:{error.Position.Column}"));
+        if (option.Contains('\n', StringComparison.Ordinal))
+        {
+            Assert.Equal("log", Assert.IsType<OptionSyntax>(obj.Body[^1]).Keyword);
+        }
+    }
+
+    /// <summary>Settings go through the same option reader as rule options, with the top level's recovery.</summary>
+    [Theory]
+    [InlineData("timeout.io 5\ndebug: 1\n", "expected ':' after 'timeout.io', found '5'", "1:12")]
+    [InlineData("logoutput: stderr port\ndebug: 1\n", $"expected {AfterPort}, found 'debug'", "2:1")]
+    [InlineData("= 1\ndebug: 1\n", "expected a setting (keyword:) or a rule (client pass { ... }), found '='", "1:1")]
+    public void Reports_a_bad_setting_and_reads_on(string text, string message, string at)
+    {
+        var file = RuleGrammar.Parse(Lexer.Tokenize(text, "t"), "t");
+        Assert.Collection(
+            file.Items,
+            item =>
+            {
+                var error = Assert.IsType<ErrorSyntax>(item);
+                Assert.Equal((message, at), (error.Message, $"{error.Position.Line}:{error.Position.Column}"));
+            },
+            item => Assert.Equal("debug", Assert.IsType<OptionSyntax>(item).Keyword));
+    }
+
+    [Theory]
+    [InlineData("port = 80", "=", "80", null)]
+    [InlineData("port: 80", ":", "80", null)]
+    [InlineData("port eq http", "eq", "http", null)]
+    [InlineData("port 1024-65535", "", "1024-65535", null)]
+    [InlineData("port 1024 - 65535", "", "1024", "65535")]
+    [InlineData("PORT >= 1024", ">=", "1024", null)]
+    public void Reads_each_form_of_port_clause(string clause, string op, string low, string? high)
+    {
+        var file = RuleGrammar.Parse(Lexer.Tokenize($"client pass {{ from: 0/0 {clause} to: x }}", "t"), "t");
+        var from = Assert.IsType<OptionSyntax>(Assert.IsType<ObjectSyntax>(Assert.Single(file.Items)).Body[0]);
+        var port = Assert.IsType<PortSyntax>(from.Values[1]);
+        Assert.Equal((op, low, high), (port.Operator, port.Low.Text, port.High?.Text));
+        Assert.Equal(2, from.Values.Length);
+    }
 }
