@@ -15,7 +15,10 @@ namespace Bouncer.Cli.Daemon;
 /// </summary>
 internal sealed class CollectionFreeRegion : IDisposable
 {
-    /// <summary>Measured: 55 to 70 bytes allocated per byte of rule file, plus the engine's table comparison.</summary>
+    /// <summary>
+    /// Measured: about 44 bytes allocated per byte of a 10,000-rule file of multi-line rules, more
+    /// for dense one-line rules, plus the engine's table comparison (8 MB); the rest is headroom.
+    /// </summary>
     private const long BytesPerFileByte = 96;
 
     private const long Headroom = 32L * 1024 * 1024;
