@@ -113,9 +113,6 @@ public sealed class DaemonRunner
             var status = Status(engine);
             _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
-            await using var warmUp = _dependencies.ReloadWarmUpDelay is { } delay
-                ? ReloadWarmUp.Start(_options.ConfigPath, table, delay)
-                : null;
             using (var serving = new CancellationTokenSource())
             {
                 var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
@@ -123,11 +120,10 @@ public sealed class DaemonRunner
                     : Task.CompletedTask;
                 try
                 {
-                    await RunCommandLoopAsync(engine, logs, log, warmUp).ConfigureAwait(false);
+                    await RunCommandLoopAsync(engine, logs, log).ConfigureAwait(false);
                 }
                 finally
                 {
-                    warmUp?.Cancel();
                     await serving.CancelAsync().ConfigureAwait(false);
                     await statusLoop.ConfigureAwait(false);
                 }
@@ -139,36 +135,64 @@ public sealed class DaemonRunner
         return ExitCodes.Ok;
     }
 
-    /// <summary>The daemon's one loop: runs until a <see cref="DaemonCommand.Stop"/> arrives (posted by cancellation too).</summary>
-    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, ReloadWarmUp? warmUp)
+    /// <summary>
+    /// The daemon's one loop: runs until a <see cref="DaemonCommand.Stop"/> arrives (posted by
+    /// cancellation too). It owns the reload warm-up: a reload ends it first, so the two do not
+    /// compete for the CPU and the reload gets its collection-free region, and starts it again
+    /// afterwards when it had not finished.
+    /// </summary>
+    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
     {
-        var reader = _requests.Reader;
-        while (true)
+        var warmUp = StartWarmUp();
+        try
         {
-            var request = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            switch (request.Command)
+            var reader = _requests.Reader;
+            while (true)
             {
-                case DaemonCommand.Stop:
-                    return;
-                case DaemonCommand.Reload:
-                    warmUp?.Cancel();
-                    if (await ReloadUntilQuietAsync(engine, logs, log, request.PostedAt).ConfigureAwait(false))
-                    {
+                var request = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                switch (request.Command)
+                {
+                    case DaemonCommand.Stop:
                         return;
-                    }
+                    case DaemonCommand.Reload:
+                        var unfinished = warmUp is not null && !await StopAsync(warmUp).ConfigureAwait(false);
+                        warmUp = null;
+                        if (await ReloadUntilQuietAsync(engine, logs, log, request.PostedAt).ConfigureAwait(false))
+                        {
+                            return;
+                        }
 
-                    break;
-                case DaemonCommand.DumpState:
-                    foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
-                    {
-                        log.Info(line);
-                    }
+                        warmUp = unfinished ? StartWarmUp() : null;
+                        break;
+                    case DaemonCommand.DumpState:
+                        foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
+                        {
+                            log.Info(line);
+                        }
 
-                    break;
-                default:
-                    break;
+                        break;
+                    default:
+                        break;
+                }
             }
         }
+        finally
+        {
+            if (warmUp is not null)
+            {
+                await warmUp.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private ReloadWarmUp? StartWarmUp() =>
+        _dependencies.ReloadWarmUpDelay is { } delay ? ReloadWarmUp.Start(_options.ConfigPath, _running, delay) : null;
+
+    /// <summary>Ends <paramref name="warmUp"/>; whether it had finished.</summary>
+    private static async Task<bool> StopAsync(ReloadWarmUp warmUp)
+    {
+        await warmUp.DisposeAsync().ConfigureAwait(false);
+        return warmUp.Finished;
     }
 
     /// <summary>

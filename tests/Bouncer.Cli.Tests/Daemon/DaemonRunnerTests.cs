@@ -234,6 +234,23 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task ReloadsRightAfterStartEndTheWarmUpAndStillStopCleanly()
+    {
+        var runner = Runner(new DaemonOptions(), warmUpDelay: TimeSpan.Zero);
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => ReloadTimes().Count == 1);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => ReloadTimes().Count == 2);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+
+        Assert.Equal(0, await run.WaitAsync(Generous));
+        Assert.Equal(2, _engine.Reloads.Count);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task ReloadThatCannotBindKeepsTheRunningTable()
     {
         var runner = Runner(new DaemonOptions());
@@ -355,7 +372,8 @@ public sealed class DaemonRunnerTests : IDisposable
         return Encoding.UTF8.GetString(buffer, 0, length);
     }
 
-    private DaemonRunner Runner(DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null) =>
+    private DaemonRunner Runner(
+        DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null, TimeSpan? warmUpDelay = null) =>
         new(options with { ConfigPath = "bouncer.conf" }, new DaemonDependencies
         {
             LoadRules = loadRules ?? (_ =>
@@ -370,7 +388,7 @@ public sealed class DaemonRunnerTests : IDisposable
             HandleSignals = false,
             PublishGlobalLogger = false,
             ProcessId = 4242,
-            ReloadWarmUpDelay = null,
+            ReloadWarmUpDelay = warmUpDelay,
         });
 
     /// <summary>Records what the runner asks of the engine.</summary>

@@ -21,19 +21,37 @@ public sealed class ReloadWarmUpTests : IDisposable
 
         await using var warmUp = ReloadWarmUp.Start(path, Compile(OneLineRules(3)), TimeSpan.Zero);
 
-        Assert.Equal(ReloadWarmUp.Rounds * ReloadWarmUp.PassesPerRound, await warmUp.Completed.WaitAsync(Generous));
+        Assert.Equal(ReloadWarmUp.TotalPasses, await warmUp.Completed.WaitAsync(Generous));
+        Assert.True(warmUp.Finished);
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task ACancelDuringTheDelayRunsNoPass()
+    public async Task EndingItDuringTheDelayRunsNoPass()
     {
         var path = _directory.File("rules.conf");
         await File.WriteAllTextAsync(path, OneLineRules(3));
 
-        await using var warmUp = ReloadWarmUp.Start(path, Compile(OneLineRules(3)), TimeSpan.FromHours(1));
-        warmUp.Cancel();
+        var warmUp = ReloadWarmUp.Start(path, Compile(OneLineRules(3)), TimeSpan.FromHours(1));
+        await warmUp.DisposeAsync().AsTask().WaitAsync(Generous);
 
-        Assert.Equal(0, await warmUp.Completed.WaitAsync(Generous));
+        Assert.Equal(0, await warmUp.Completed);
+        Assert.False(warmUp.Finished);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task EndingItBetweenPassesStopsBeforeTheLast()
+    {
+        var path = _directory.File("rules.conf");
+        await File.WriteAllTextAsync(path, OneLineRules(150));
+
+        var warmUp = ReloadWarmUp.Start(path, Compile(OneLineRules(150)), TimeSpan.Zero);
+        await Task.Delay(TimeSpan.FromMilliseconds(50));
+
+        // The pauses between rounds alone take longer than this, so it cannot have finished.
+        await warmUp.DisposeAsync().AsTask().WaitAsync(Generous);
+
+        Assert.InRange(await warmUp.Completed, 0, ReloadWarmUp.TotalPasses - 1);
+        Assert.False(warmUp.Finished);
     }
 
     [Fact(Timeout = 60_000)]
