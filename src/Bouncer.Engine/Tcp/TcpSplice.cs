@@ -31,6 +31,7 @@ internal sealed class TcpSplice
     private readonly object _endGate = new();
     private long _lastActivity = Environment.TickCount64;
     private long _firstFinAt;
+    private int _finsPassedOn;
     private int _ended;
     private EndReason _reason;
     private string? _detail;
@@ -114,6 +115,13 @@ internal sealed class TcpSplice
             }
         }
     }
+
+    /// <summary>
+    /// A direction is about to pass its source's FIN on; true when the other direction has not yet
+    /// done so. When it has, the sockets are closed as soon as this direction returns, and the
+    /// close sends the FIN: a Shutdown(Send) first would be one more system call per session.
+    /// </summary>
+    public bool TakeFinTurn() => Interlocked.Increment(ref _finsPassedOn) == 1;
 
     /// <summary>A socket operation failed on <paramref name="side"/>: forward a reset to the other side.</summary>
     public void OnFailure(SessionSide side, NetworkFailure failure)
