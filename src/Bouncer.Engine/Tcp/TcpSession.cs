@@ -175,8 +175,8 @@ internal sealed class TcpSession : ITrackedSession
     private async Task<TcpSplice?> ConnectAsync(Rule rule, Settings settings, IPEndPoint client, IPEndPoint local)
     {
         var identity = _identity!;
-        _client.NoDelay = true;
-        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
+        // TCP_NODELAY and the engine's keep-alive came with the accept (AcceptedSocketDefaults).
+        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, keepAlive: false, settings.SocketOptions, rule.SocketOptions);
         if (failedOption is not null)
         {
             _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");
