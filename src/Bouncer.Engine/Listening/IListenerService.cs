@@ -22,6 +22,9 @@ internal interface IListenerServiceFactory
 {
     TransportProtocol Protocol { get; }
 
+    /// <summary>Sets, before the socket is bound and listens, the options of the listener itself (none for most protocols).</summary>
+    void PrepareListener(Socket unbound);
+
     /// <summary>Creates and configures the socket (type, listen backlog); binding is done by <see cref="ListenerSocketFactory"/>.</summary>
     IListenerService Create(ListenerKey key, Socket boundSocket);
 }

@@ -135,10 +135,11 @@ internal sealed class ListenerSet : IAsyncDisposable
             {
                 if (!old.Services.ContainsKey(listener.Key))
                 {
-                    var socket = ListenerSocketFactory.Bind(listener);
+                    var factory = _factories[listener.Protocol];
+                    var socket = ListenerSocketFactory.Bind(listener, factory.PrepareListener);
                     try
                     {
-                        opened.Add(_factories[listener.Protocol].Create(listener.Key, socket));
+                        opened.Add(factory.Create(listener.Key, socket));
                     }
                     catch
                     {

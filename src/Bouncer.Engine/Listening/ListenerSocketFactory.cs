@@ -12,7 +12,9 @@ namespace Bouncer.Engine.Listening;
 /// </summary>
 internal static class ListenerSocketFactory
 {
-    public static Socket Bind(Listener listener)
+    /// <param name="listener">What to bind.</param>
+    /// <param name="prepare">Sets the protocol's own options on the socket before it is bound and listens.</param>
+    public static Socket Bind(Listener listener, Action<Socket>? prepare = null)
     {
         var endpoint = listener.Endpoint.ToIPEndPoint();
         var tcp = listener.Protocol == TransportProtocol.Tcp;
@@ -28,6 +30,7 @@ internal static class ListenerSocketFactory
             }
 
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            prepare?.Invoke(socket);
             if (listener.FreeBind && !RawSocketOptions.TrySetFreeBind(socket))
             {
                 throw new ListenerBindException($"{Describe(listener)}: ip.ip_freebind is not supported on this system");

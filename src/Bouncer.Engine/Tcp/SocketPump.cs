@@ -167,7 +167,7 @@ internal sealed class SocketPump
             if (_pipe is null)
             {
                 side = DestinationSide;
-                _destination.Shutdown(SocketShutdown.Send);
+                PassFinOn();
             }
         }
         catch (Exception exception)
@@ -203,6 +203,14 @@ internal sealed class SocketPump
         if (_owner.RaisesIoEvents)
         {
             _owner.RaiseIo(_direction, data);
+        }
+    }
+
+    private void PassFinOn()
+    {
+        if (_owner.TakeFinTurn())
+        {
+            _destination.Shutdown(SocketShutdown.Send);
         }
     }
 
@@ -250,7 +258,7 @@ internal sealed class SocketPump
             }
 
             // The source ended cleanly and everything it sent is delivered: pass the FIN on.
-            _destination.Shutdown(SocketShutdown.Send);
+            PassFinOn();
         }
         catch (Exception exception)
         {

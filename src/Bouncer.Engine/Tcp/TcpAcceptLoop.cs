@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Net;
@@ -19,6 +20,7 @@ internal sealed class TcpAcceptLoop : IListenerService
     private readonly Socket _socket;
     private readonly EngineServices _services;
     private readonly TcpConnector _connector;
+    private readonly IPEndPoint? _boundLocal;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
@@ -28,6 +30,7 @@ internal sealed class TcpAcceptLoop : IListenerService
         _socket = socket;
         _services = services;
         _connector = connector;
+        _boundLocal = SpecificLocalEndPoint(socket);
     }
 
     public ListenerKey Key { get; }
@@ -70,7 +73,26 @@ internal sealed class TcpAcceptLoop : IListenerService
                 continue;
             }
 
-            _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted));
+            _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted, _boundLocal));
+        }
+    }
+
+    /// <summary>
+    /// The address every connection of a listener bound to one address reaches, so a session need
+    /// not ask the kernel (getsockname) for it; null for a wildcard listener, whose connections
+    /// each reach one of the host's addresses.
+    /// </summary>
+    private static IPEndPoint? SpecificLocalEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.LocalEndPoint is IPEndPoint bound && !bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any)
+                ? bound
+                : null;
+        }
+        catch (SocketException)
+        {
+            return null;
         }
     }
 }

@@ -20,5 +20,7 @@ internal sealed class TcpListenerServiceFactory : IListenerServiceFactory
 
     public TransportProtocol Protocol => TransportProtocol.Tcp;
 
+    public void PrepareListener(Socket unbound) => AcceptedSocketDefaults.Apply(unbound, _services.Options.KeepAlive);
+
     public IListenerService Create(ListenerKey key, Socket boundSocket) => new TcpAcceptLoop(key, boundSocket, _services, _connector);
 }

@@ -21,6 +21,7 @@ internal sealed class TcpSession : ITrackedSession
     private readonly TcpConnector _connector;
     private readonly ListenerKey _listener;
     private readonly Socket _client;
+    private readonly IPEndPoint? _boundLocal;
     private readonly CancellationTokenSource _connecting;
     private TcpSplice? _splice;
     private SessionIdentity? _identity;
@@ -29,12 +30,14 @@ internal sealed class TcpSession : ITrackedSession
     private SessionLease? _lease;
     private int _terminateReason;
 
-    public TcpSession(EngineServices services, TcpConnector connector, ListenerKey listener, Socket client)
+    /// <param name="boundLocal">The listener's own address when it is bound to one (not a wildcard): then every client reached it.</param>
+    public TcpSession(EngineServices services, TcpConnector connector, ListenerKey listener, Socket client, IPEndPoint? boundLocal)
     {
         _services = services;
         _connector = connector;
         _listener = listener;
         _client = client;
+        _boundLocal = boundLocal;
         _connecting = CancellationTokenSource.CreateLinkedTokenSource(services.Stopping);
     }
 
@@ -118,7 +121,8 @@ internal sealed class TcpSession : ITrackedSession
         try
         {
             client = Normalize((IPEndPoint)_client.RemoteEndPoint!);
-            local = Normalize((IPEndPoint)_client.LocalEndPoint!);
+            // A listener bound to one address spares the getsockname() a wildcard one needs.
+            local = _boundLocal ?? Normalize((IPEndPoint)_client.LocalEndPoint!);
         }
         catch (SocketException)
         {
@@ -171,8 +175,8 @@ internal sealed class TcpSession : ITrackedSession
     private async Task<TcpSplice?> ConnectAsync(Rule rule, Settings settings, IPEndPoint client, IPEndPoint local)
     {
         var identity = _identity!;
-        _client.NoDelay = true;
-        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
+        // TCP_NODELAY and the engine's keep-alive came with the accept (AcceptedSocketDefaults).
+        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, keepAlive: false, settings.SocketOptions, rule.SocketOptions);
         if (failedOption is not null)
         {
             _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");

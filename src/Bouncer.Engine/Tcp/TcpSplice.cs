@@ -31,6 +31,7 @@ internal sealed class TcpSplice
     private readonly object _endGate = new();
     private long _lastActivity = Environment.TickCount64;
     private long _firstFinAt;
+    private int _finsPassedOn;
     private int _ended;
     private EndReason _reason;
     private string? _detail;
@@ -85,9 +86,11 @@ internal sealed class TcpSplice
         }
         finally
         {
-            // Both directions ended cleanly (or were ended): close what is left. Reasons set by
-            // Terminate/OnFailure stand; otherwise the side whose FIN came first closed the session.
-            End(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail, reset: false);
+            // Reasons set by Terminate/OnFailure stand; otherwise both directions ended cleanly and
+            // the side whose FIN came first closed the session. Then each side has sent its FIN and
+            // had ours, so there is nothing left to shut down: a Shutdown(Both) of each socket here
+            // was two system calls per session that did nothing (one in two failed with ENOTCONN).
+            TryEnd(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail);
             _client.Dispose();
             _target.Dispose();
             _ending.Dispose();
@@ -112,6 +115,13 @@ internal sealed class TcpSplice
             }
         }
     }
+
+    /// <summary>
+    /// A direction is about to pass its source's FIN on; true when the other direction has not yet
+    /// done so. When it has, the sockets are closed as soon as this direction returns, and the
+    /// close sends the FIN: a Shutdown(Send) first would be one more system call per session.
+    /// </summary>
+    public bool TakeFinTurn() => Interlocked.Increment(ref _finsPassedOn) == 1;
 
     /// <summary>A socket operation failed on <paramref name="side"/>: forward a reset to the other side.</summary>
     public void OnFailure(SessionSide side, NetworkFailure failure)
@@ -171,11 +181,24 @@ internal sealed class TcpSplice
 
     private void End(EndReason reason, string? detail, bool reset)
     {
+        if (!TryEnd(reason, detail))
+        {
+            return;
+        }
+
+        _ending.Cancel();
+        Close(_client, reset);
+        Close(_target, reset);
+    }
+
+    /// <summary>Records why the session ended; false when it had ended already.</summary>
+    private bool TryEnd(EndReason reason, string? detail)
+    {
         lock (_endGate)
         {
             if (_ended != 0)
             {
-                return;
+                return false;
             }
 
             Volatile.Write(ref _ended, 1);
@@ -188,8 +211,6 @@ internal sealed class TcpSplice
             }
         }
 
-        _ending.Cancel();
-        Close(_client, reset);
-        Close(_target, reset);
+        return true;
     }
 }

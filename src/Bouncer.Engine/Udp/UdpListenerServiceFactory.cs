@@ -25,5 +25,10 @@ internal sealed class UdpListenerServiceFactory : IListenerServiceFactory
     /// <summary>Live flows of all UDP listeners.</summary>
     public int FlowCount => _budget.Count;
 
+    public void PrepareListener(Socket unbound)
+    {
+        // A UDP listener needs nothing beyond what ListenerSocketFactory sets.
+    }
+
     public IListenerService Create(ListenerKey key, Socket boundSocket) => new UdpRelay(key, boundSocket, _services, _targets, _budget);
 }
