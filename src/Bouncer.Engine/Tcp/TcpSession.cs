@@ -175,8 +175,15 @@ internal sealed class TcpSession : ITrackedSession
     private async Task<TcpSplice?> ConnectAsync(Rule rule, Settings settings, IPEndPoint client, IPEndPoint local)
     {
         var identity = _identity!;
-        // TCP_NODELAY and the engine's keep-alive came with the accept (AcceptedSocketDefaults).
-        var failedOption = SocketOptionApplier.Apply(_client, SocketSide.Internal, keepAlive: false, settings.SocketOptions, rule.SocketOptions);
+        // On Linux TCP_NODELAY and the engine's keep-alive came with the accept (AcceptedSocketDefaults).
+        var inherited = AcceptedSocketDefaults.Inherited;
+        if (!inherited)
+        {
+            _client.NoDelay = true;
+        }
+
+        var failedOption = SocketOptionApplier.Apply(
+            _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
         if (failedOption is not null)
         {
             _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");
