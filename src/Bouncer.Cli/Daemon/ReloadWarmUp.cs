@@ -11,12 +11,12 @@ namespace Bouncer.Cli.Daemon;
 /// which branches and types are taken, and only after 30 more to code optimized with that record;
 /// each step is compiled on a background thread. The load at start comes before all that, so
 /// without a warm-up the first reload of a 10,000-rule file ran the slower code and took 260 to
-/// 310 ms against 80 to 115 ms for the later ones (measured with tests/load/reload.sh); with it
-/// the first takes 100 to 120 ms. The first rules of the file are the operator's own mix of
-/// clauses, so the warm-up runs the code the reload will run. It costs about half a second of one
-/// core in the first three seconds. Nothing it compiles is kept; it asks the host nothing
-/// (<see cref="OfflineNetworkEnvironment"/>), and a reload or stop ends it between two passes,
-/// each a few milliseconds.
+/// 320 ms against 70 to 115 ms for the later ones (measured with tests/load/reload.sh); with it
+/// the first takes about 100 ms when it comes 2 s or more after start. The first rules of the file
+/// are the operator's own mix of clauses, so the warm-up runs the code the reload will run. It
+/// costs about half a second of one core in the first two seconds. Nothing it compiles is kept;
+/// it asks the host nothing (<see cref="OfflineNetworkEnvironment"/>), and a reload or stop ends
+/// it between two passes, each a few milliseconds.
 /// </summary>
 internal sealed class ReloadWarmUp : IAsyncDisposable
 {
