@@ -143,7 +143,7 @@ public sealed class DaemonRunner
     /// </summary>
     private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
     {
-        var warmUp = StartWarmUp();
+        var warmUp = StartWarmUp(afterReload: false);
         try
         {
             var reader = _requests.Reader;
@@ -162,7 +162,7 @@ public sealed class DaemonRunner
                             return;
                         }
 
-                        warmUp = unfinished ? StartWarmUp() : null;
+                        warmUp = unfinished ? StartWarmUp(afterReload: true) : null;
                         break;
                     case DaemonCommand.DumpState:
                         foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
@@ -185,8 +185,10 @@ public sealed class DaemonRunner
         }
     }
 
-    private ReloadWarmUp? StartWarmUp() =>
-        _dependencies.ReloadWarmUpDelay is { } delay ? ReloadWarmUp.Start(_options.ConfigPath, _running, delay) : null;
+    private ReloadWarmUp? StartWarmUp(bool afterReload) =>
+        _dependencies.ReloadWarmUpDelay is { } delay
+            ? ReloadWarmUp.Start(_options.ConfigPath, _running, afterReload ? delay + ReloadWarmUp.DelayAfterReload : delay)
+            : null;
 
     /// <summary>Ends <paramref name="warmUp"/>; whether it had finished.</summary>
     private static async Task<bool> StopAsync(ReloadWarmUp warmUp)

@@ -40,6 +40,12 @@ internal sealed class ReloadWarmUp : IAsyncDisposable
     /// <summary>Time for the runtime to settle after start, so that the passes count towards recompiling.</summary>
     public static readonly TimeSpan DefaultDelay = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// When a reload ended the warm-up early, it starts again this much later: long enough that
+    /// reloads in quick succession (which warm the compiler up themselves) do not run into it.
+    /// </summary>
+    public static readonly TimeSpan DelayAfterReload = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _cancel = new();
     private readonly Task<int> _running;
 
