@@ -30,7 +30,11 @@ internal sealed class TcpAcceptLoop : IListenerService
         _socket = socket;
         _services = services;
         _connector = connector;
-        _boundLocal = SpecificLocalEndPoint(socket);
+
+        // Every connection of a listener bound to one address reaches that address, so a session
+        // need not ask the kernel for it (getsockname); a wildcard's connections each reach one of
+        // the host's addresses.
+        _boundLocal = key.Endpoint.IsWildcard ? null : key.Endpoint.ToIPEndPoint();
     }
 
     public ListenerKey Key { get; }
@@ -74,25 +78,6 @@ internal sealed class TcpAcceptLoop : IListenerService
             }
 
             _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted, _boundLocal));
-        }
-    }
-
-    /// <summary>
-    /// The address every connection of a listener bound to one address reaches, so a session need
-    /// not ask the kernel (getsockname) for it; null for a wildcard listener, whose connections
-    /// each reach one of the host's addresses.
-    /// </summary>
-    private static IPEndPoint? SpecificLocalEndPoint(Socket socket)
-    {
-        try
-        {
-            return socket.LocalEndPoint is IPEndPoint bound && !bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any)
-                ? bound
-                : null;
-        }
-        catch (SocketException)
-        {
-            return null;
         }
     }
 }
