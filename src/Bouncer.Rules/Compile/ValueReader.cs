@@ -20,7 +20,7 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
             }
             else
             {
-                diagnostics.Error(value.Position, $"{option.Keyword}: takes no port ('{value}')");
+                RejectPort(option, value);
             }
         }
 
@@ -76,12 +76,16 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
             }
             else
             {
-                diagnostics.Error(value.Position, $"{option.Keyword}: takes no port ('{value}')");
+                RejectPort(option, value);
             }
         }
 
         return count;
     }
+
+    /// <summary>Only addresses take a port clause; every other value list reports one this way.</summary>
+    private void RejectPort(OptionSyntax option, ValueSyntax value) =>
+        diagnostics.Error(value.Position, $"{option.Keyword}: takes no port ('{value}')");
 
     public long? Number(OptionSyntax option, long min, long max, string expected)
     {
