@@ -7,7 +7,7 @@ namespace Bouncer.Cli.Daemon;
 /// (<see cref="GC.TryStartNoGCRegion(long, bool)"/>). Everything the compile allocates (tokens,
 /// syntax, the new table) is alive until it ends, so a collection in the middle of it copies all of
 /// it for nothing. The region starts without a full collection, which would count against the
-/// reload; the garbage is collected by <see cref="CollectAfterReload"/> once the new table is in
+/// reload; the garbage is collected by <see cref="CollectAfterCompile"/> once the new table is in
 /// force. Measured with tests/load/reload.sh (10,000 rules, ten reloads each, same build): 99 to
 /// 356 ms from signal to new table without the region, 73 to 169 ms with it. The data path
 /// allocates nothing per forwarded byte, so traffic does not use the budget up; if something does,
@@ -48,7 +48,7 @@ internal sealed class CollectionFreeRegion : IDisposable
         try
         {
             // No full collection to make room first: it would count against the reload; the
-            // garbage is collected once the new table is in force (CollectAfterReload).
+            // garbage is collected once the new table is in force (CollectAfterCompile).
             return new CollectionFreeRegion(GC.TryStartNoGCRegion(budget, disallowFullBlockingGC: true));
         }
         catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException)
@@ -59,15 +59,15 @@ internal sealed class CollectionFreeRegion : IDisposable
     }
 
     /// <summary>
-    /// One full collection once the new table is in force, so the compile's garbage and the old
-    /// table go at once. Without it each reload's region left its budget committed and the
+    /// One full collection after a compile in a region: once a reload's new table is in force, so
+    /// the compile's garbage and the old table go at once, and after each warm-up round. Without it each reload's region left its budget committed and the
     /// resident size of a daemon reloading a 10,000-rule file grew from 230 MB to almost 1 GB over
     /// ten reloads. It stops forwarding for about 40 ms once per reload, after the reload's time is
     /// taken (measured: 37 to 49 ms; a compacting one took 44 to 87 ms, a generation-1 one up to
     /// 187 ms because it copies the new table; a background one paused 0.4 ms but left 500 MB
     /// resident and needs concurrent collection on for the whole process).
     /// </summary>
-    public static void CollectAfterReload() =>
+    public static void CollectAfterCompile() =>
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 
     public void Dispose()

@@ -155,7 +155,7 @@ public sealed class DaemonRunner
                     case DaemonCommand.Stop:
                         return;
                     case DaemonCommand.Reload:
-                        var unfinished = warmUp is not null && !await StopAsync(warmUp).ConfigureAwait(false);
+                        var unfinished = warmUp is not null && !await EndWarmUpAsync(warmUp).ConfigureAwait(false);
                         warmUp = null;
                         if (await ReloadUntilQuietAsync(engine, logs, log, request.PostedAt).ConfigureAwait(false))
                         {
@@ -191,7 +191,7 @@ public sealed class DaemonRunner
             : null;
 
     /// <summary>Ends <paramref name="warmUp"/>; whether it had finished.</summary>
-    private static async Task<bool> StopAsync(ReloadWarmUp warmUp)
+    private static async Task<bool> EndWarmUpAsync(ReloadWarmUp warmUp)
     {
         await warmUp.DisposeAsync().ConfigureAwait(false);
         return warmUp.Finished;
@@ -360,7 +360,7 @@ public sealed class DaemonRunner
         }
 
         _dependencies.Notifier?.Ready(Status(engine));
-        CollectionFreeRegion.CollectAfterReload();
+        CollectionFreeRegion.CollectAfterCompile();
     }
 
     /// <summary>New log files from <paramref name="settings"/>; on failure the open ones stay and the log says why.</summary>

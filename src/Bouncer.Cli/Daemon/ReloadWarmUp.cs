@@ -128,7 +128,7 @@ internal sealed class ReloadWarmUp : IAsyncDisposable
         // A reload that cancelled the warm-up is compiling now; its own collection takes this garbage too.
         if (!cancellationToken.IsCancellationRequested)
         {
-            CollectionFreeRegion.CollectAfterReload();
+            CollectionFreeRegion.CollectAfterCompile();
         }
 
         return passes;
