@@ -81,6 +81,12 @@ public sealed class BouncerCommand
         HelpName = "N",
     };
 
+    private readonly Option<int?> _logQueue = new("--log-queue")
+    {
+        Description = "Log lines each log destination holds while it does not take them (a stuck reader, a slow disk); beyond that they are dropped and counted.",
+        HelpName = "N",
+    };
+
     private readonly Option<bool> _detach = new("-D")
     {
         Description = "Barefoot's detach flag; accepted and ignored (Bouncer runs in the foreground).",
@@ -106,7 +112,7 @@ public sealed class BouncerCommand
         Option[] options =
         [
             _config, _debug, _verify, _pidFile, _noKeepAlive, _logFile, _logFormat, _watch, _drainTimeout,
-            _maxUdpFlows, _detach, _processCount,
+            _maxUdpFlows, _logQueue, _detach, _processCount,
         ];
         foreach (var option in options)
         {
@@ -116,6 +122,7 @@ public sealed class BouncerCommand
         _debug.CustomParser = r => ParseInRange(r, 0, 2);
         _drainTimeout.CustomParser = r => ParseInRange(r, 0, int.MaxValue / 1000);
         _maxUdpFlows.CustomParser = r => ParseInRange(r, 1, int.MaxValue);
+        _logQueue.CustomParser = r => ParseInRange(r, 1, 1_000_000);
         _root.SetAction(InvokeAsync);
     }
 
@@ -171,6 +178,7 @@ public sealed class BouncerCommand
         Watch = parseResult.GetValue(_watch),
         DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_drainTimeout)),
         MaxUdpFlows = parseResult.GetValue(_maxUdpFlows),
+        LogQueue = parseResult.GetValue(_logQueue),
     };
 
     /// <summary>A whole number within bounds; anything else is a usage error naming the option.</summary>

@@ -30,4 +30,7 @@ public sealed record DaemonOptions
 
     /// <summary><c>--max-udp-flows</c>; null keeps the engine's default.</summary>
     public int? MaxUdpFlows { get; init; }
+
+    /// <summary><c>--log-queue</c>; null keeps <see cref="Logging.BoundedQueueSink.DefaultCapacity"/>.</summary>
+    public int? LogQueue { get; init; }
 }

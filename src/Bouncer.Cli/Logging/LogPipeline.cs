@@ -67,6 +67,10 @@ public sealed class LogPipeline : IDisposable
     private static ITextFormatter Formatter(LogFormat format, bool header) =>
         format == LogFormat.Json ? new JsonLineFormatter() : new BarefootTextFormatter(header);
 
+    /// <summary>
+    /// Adds the sink for <paramref name="destination"/> behind its own <see cref="BoundedQueueSink"/>,
+    /// so no destination can make a socket thread wait, and a stuck one does not hold up the others.
+    /// </summary>
     private static void AddSink(
         LoggerConfiguration configuration,
         LogDestination destination,
@@ -74,31 +78,36 @@ public sealed class LogPipeline : IDisposable
         LogPipelineOptions options,
         List<string> warnings)
     {
+        var sink = CreateSink(destination, options, warnings);
+        configuration.WriteTo.Sink(new BoundedQueueSink(sink, options.QueueCapacity), minimum);
+    }
+
+    private static ILogEventSink CreateSink(LogDestination destination, LogPipelineOptions options, List<string> warnings)
+    {
         switch (destination.Kind)
         {
             case LogDestinationKind.Stdout:
-                configuration.WriteTo.Sink(new TextWriterSink(options.Stdout, Formatter(options.Format, header: true)), minimum);
-                break;
+                return new TextWriterSink(options.Stdout, Formatter(options.Format, header: true));
             case LogDestinationKind.File:
                 ProbeWritable(destination.Target!);
 
+                // A logger of its own is the file sink as one disposable ILogEventSink.
                 // buffered: false flushes every event to the OS at once, so tail -f sees it; the
                 // flush interval bounds how long it may sit unsynced in the page cache.
-                configuration.WriteTo.File(
-                    Formatter(options.Format, header: true),
-                    destination.Target!,
-                    restrictedToMinimumLevel: minimum,
-                    fileSizeLimitBytes: null,
-                    buffered: false,
-                    shared: false,
-                    flushToDiskInterval: options.FileFlushInterval);
-                break;
+                return new LoggerConfiguration()
+                    .MinimumLevel.Verbose()
+                    .WriteTo.File(
+                        Formatter(options.Format, header: true),
+                        destination.Target!,
+                        fileSizeLimitBytes: null,
+                        buffered: false,
+                        shared: false,
+                        flushToDiskInterval: options.FileFlushInterval)
+                    .CreateLogger();
             case LogDestinationKind.Syslog:
-                AddSyslogSink(configuration, destination, minimum, options, warnings);
-                break;
+                return CreateSyslogSink(destination, options, warnings);
             default:
-                configuration.WriteTo.Sink(new TextWriterSink(options.Stderr, Formatter(options.Format, header: true)), minimum);
-                break;
+                return new TextWriterSink(options.Stderr, Formatter(options.Format, header: true));
         }
     }
 
@@ -117,12 +126,7 @@ public sealed class LogPipeline : IDisposable
         using var probe = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
     }
 
-    private static void AddSyslogSink(
-        LoggerConfiguration configuration,
-        LogDestination destination,
-        LogEventLevel minimum,
-        LogPipelineOptions options,
-        List<string> warnings)
+    private static ILogEventSink CreateSyslogSink(LogDestination destination, LogPipelineOptions options, List<string> warnings)
     {
         if (!SyslogFacility.TryParse(destination.Target, out var facility))
         {
@@ -135,10 +139,9 @@ public sealed class LogPipeline : IDisposable
         {
             var looked = path ?? string.Join(", ", UnixSyslogSink.WellKnownPaths);
             warnings.Add($"{destination}: no local syslog socket ({looked}), logging to stderr instead");
-            configuration.WriteTo.Sink(new TextWriterSink(options.Stderr, Formatter(options.Format, header: true)), minimum);
-            return;
+            return new TextWriterSink(options.Stderr, Formatter(options.Format, header: true));
         }
 
-        configuration.WriteTo.Sink(new UnixSyslogSink(path, facility, Formatter(options.Format, header: false)), minimum);
+        return new UnixSyslogSink(path, facility, Formatter(options.Format, header: false));
     }
 }

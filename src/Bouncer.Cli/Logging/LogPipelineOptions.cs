@@ -30,6 +30,9 @@ public sealed record LogPipelineOptions
     /// <summary>How often file sinks force their data to disk (they flush to the OS after every event).</summary>
     public TimeSpan FileFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Events each destination holds while it is not taking them; beyond that they are dropped and counted.</summary>
+    public int QueueCapacity { get; init; } = BoundedQueueSink.DefaultCapacity;
+
     /// <summary>Options for a rule file's settings and the command line: <c>--log FILE</c> replaces <c>logoutput:</c>.</summary>
     public static LogPipelineOptions From(Settings settings, DaemonOptions options) => new()
     {
@@ -39,5 +42,6 @@ public sealed record LogPipelineOptions
         ErrorLog = settings.ErrorLog.IsDefault ? [] : settings.ErrorLog,
         Format = options.LogFormat,
         Debug = Math.Max(options.Debug, settings.Debug),
+        QueueCapacity = options.LogQueue ?? BoundedQueueSink.DefaultCapacity,
     };
 }

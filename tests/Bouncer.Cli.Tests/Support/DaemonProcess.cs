@@ -42,7 +42,12 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <param name="environment">Variables set for the daemon on top of the test host's.</param>
-    public static DaemonProcess Start(IEnumerable<string> args, string? notifySocket = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="readLog">False: nobody reads stderr until <see cref="StartReadingLog"/>, as with a stuck journald or a paused pager.</param>
+    public static DaemonProcess Start(
+        IEnumerable<string> args,
+        string? notifySocket = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        bool readLog = true)
     {
         var start = BouncerStartInfo.For(args);
         if (notifySocket is not null)
@@ -75,10 +80,17 @@ internal sealed class DaemonProcess : IDisposable
             }
         };
         process.Start();
-        process.BeginErrorReadLine();
         process.BeginOutputReadLine();
+        if (readLog)
+        {
+            process.BeginErrorReadLine();
+        }
+
         return daemon;
     }
+
+    /// <summary>Starts collecting stderr of a daemon started with <c>readLog: false</c>.</summary>
+    public void StartReadingLog() => _process.BeginErrorReadLine();
 
     /// <summary>Sends <paramref name="signal"/> to the daemon.</summary>
     public void Signal(int signal)
