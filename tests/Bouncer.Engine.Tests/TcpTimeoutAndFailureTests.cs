@@ -69,6 +69,22 @@ public sealed class TcpTimeoutAndFailureTests
         }
     }
 
+    [Theory(Timeout = 20_000)]
+    [InlineData(4_294_967)] // the longest a timer holds, in whole seconds
+    [InlineData(4_294_968)] // one second more
+    [InlineData(int.MaxValue)] // the largest the rule language accepts
+    public async Task Every_connect_timeout_the_language_accepts_forwards(int seconds)
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint).WithTimeouts(connect: TimeSpan.FromSeconds(seconds));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, new byte[10], default);
+        Assert.Equal(10, (await TestNet.ReceiveExactlyAsync(client, 10, default)).Length);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task An_idle_session_ends_after_the_io_timeout()
     {

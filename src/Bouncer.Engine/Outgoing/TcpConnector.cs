@@ -15,6 +15,13 @@ namespace Bouncer.Engine.Outgoing;
 /// </summary>
 internal sealed class TcpConnector
 {
+    /// <summary>
+    /// The longest delay a timer takes (2^32 - 2 ms, 49.7 days). The rule language accepts longer
+    /// connect timeouts; they need no timer, because the kernel abandons an unanswered connect
+    /// after its SYN retries (about two minutes) long before.
+    /// </summary>
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly TargetResolver _targets;
     private readonly RateLimitedLog _warnings;
     private readonly bool _keepAlive;
@@ -59,7 +66,7 @@ internal sealed class TcpConnector
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        if (rule.Timeouts.Connect > TimeSpan.Zero)
+        if (rule.Timeouts.Connect > TimeSpan.Zero && rule.Timeouts.Connect <= LongestTimer)
         {
             timeout.CancelAfter(rule.Timeouts.Connect);
         }
