@@ -32,7 +32,7 @@ internal sealed class RuleCompilation
 
     public static (RuleTable? Table, ImmutableArray<Diagnostic> Diagnostics) Compile(
         FileSyntax file, string fileName, INetworkEnvironment environment, ServiceNames services) =>
-        new RuleCompilation(fileName, environment, services).Run(file);
+        new RuleCompilation(fileName, environment.Snapshot(), services).Run(file);
 
     private (RuleTable?, ImmutableArray<Diagnostic>) Run(FileSyntax file)
     {

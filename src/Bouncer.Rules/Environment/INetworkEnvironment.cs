@@ -13,6 +13,12 @@ public interface INetworkEnvironment
 
     /// <summary>Forward lookup; an empty list when the name does not resolve.</summary>
     IReadOnlyList<IPAddress> ResolveHost(string hostname);
+
+    /// <summary>
+    /// The environment for one check or reload: each interface and name looked up at most once,
+    /// however often the file names it. Fixed environments (tests) are their own snapshot.
+    /// </summary>
+    INetworkEnvironment Snapshot() => this;
 }
 
 /// <summary>

@@ -9,13 +9,24 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
 {
     public static SystemNetworkEnvironment Instance { get; } = new();
 
-    public IReadOnlyList<IPAddress>? GetInterfaceAddresses(string name)
+    public IReadOnlyList<IPAddress>? GetInterfaceAddresses(string name) =>
+        ReadInterfaces().GetValueOrDefault(name);
+
+    public INetworkEnvironment Snapshot() => new SystemNetworkSnapshot(this);
+
+    /// <summary>Every interface with its addresses (IPv6 link-local left out): one pass over the OS's tables.</summary>
+    internal static Dictionary<string, IReadOnlyList<IPAddress>> ReadInterfaces()
     {
-        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == name);
-        return nic?.GetIPProperties().UnicastAddresses
-            .Select(a => a.Address)
-            .Where(a => !a.IsIPv6LinkLocal)
-            .ToArray();
+        var interfaces = new Dictionary<string, IReadOnlyList<IPAddress>>(StringComparer.Ordinal);
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            interfaces[nic.Name] = nic.GetIPProperties().UnicastAddresses
+                .Select(a => a.Address)
+                .Where(a => !a.IsIPv6LinkLocal)
+                .ToArray();
+        }
+
+        return interfaces;
     }
 
     public IReadOnlyList<IPAddress> ResolveHost(string hostname)
