@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Bouncer.Cli.Report;
 
 namespace Bouncer.Cli.CommandLine;
 
@@ -117,6 +118,7 @@ public sealed class BouncerCommand
         _drainTimeout.CustomParser = r => ParseInRange(r, 0, int.MaxValue / 1000);
         _maxUdpFlows.CustomParser = r => ParseInRange(r, 1, int.MaxValue);
         _root.SetAction(InvokeAsync);
+        _root.Subcommands.Add(new ReportCommandLine().Command);
     }
 
     /// <summary>Parses <paramref name="args"/> without running anything.</summary>
