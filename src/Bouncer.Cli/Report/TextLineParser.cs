@@ -21,15 +21,17 @@ public sealed class TextLineParser
 
     public LineKind Parse(ReadOnlySpan<char> line, ref SessionLine session, out long ticks)
     {
-        if (!TryReadHeader(line, out ticks, out var body))
+        if (!TryReadHeader(line, out ticks, out var level, out var body))
         {
             return LineKind.Unreadable;
         }
 
+        // Session events are written at level info; a warning may start with a rule's label too
+        // ("pass(1): session.max reached, refusing tcp client ...").
         var verdictEnd = body.IndexOf('(');
         var isPass = verdictEnd == 4 && body.StartsWith("pass(", StringComparison.Ordinal);
         var isBlock = verdictEnd == 5 && body.StartsWith("block(", StringComparison.Ordinal);
-        if (!isPass && !isBlock)
+        if ((!isPass && !isBlock) || !level.SequenceEqual("info:"))
         {
             return LineKind.Other; // reload summaries, state lines, warnings: the daemon's own
         }
@@ -39,9 +41,10 @@ public sealed class TextLineParser
     }
 
     /// <summary>Finds the time stamp and the text after the level (<c>info: </c>).</summary>
-    private static bool TryReadHeader(ReadOnlySpan<char> line, out long ticks, out ReadOnlySpan<char> body)
+    private static bool TryReadHeader(ReadOnlySpan<char> line, out long ticks, out ReadOnlySpan<char> level, out ReadOnlySpan<char> body)
     {
         ticks = 0;
+        level = default;
         body = default;
         ReadOnlySpan<char> rest;
         if (line.Length > 10 && char.IsAsciiDigit(line[0]) && line[4] == '-')
@@ -81,7 +84,7 @@ public sealed class TextLineParser
 
         // "bouncer[4242]: info: ": the program and the level, each ending in a colon.
         if (!TakeToken(ref rest, out var program) || !program.EndsWith(':') ||
-            !TakeToken(ref rest, out var level) || !level.EndsWith(':'))
+            !TakeToken(ref rest, out level) || !level.EndsWith(':'))
         {
             return false;
         }
@@ -308,6 +311,11 @@ public sealed class TextLineParser
             return false;
         }
 
+        if (!address.Contains(':'))
+        {
+            return IsIPv4(address);
+        }
+
         var scope = address.IndexOf('%');
         var literal = scope < 0 ? address : address[..scope];
         foreach (var c in literal)
@@ -327,6 +335,35 @@ public sealed class TextLineParser
         }
 
         return true;
+    }
+
+    /// <summary>Four decimal parts of 0 to 255 (checked by hand: this runs for every endpoint of every line).</summary>
+    private static bool IsIPv4(ReadOnlySpan<char> address)
+    {
+        int parts = 1, digits = 0, value = 0;
+        foreach (var c in address)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++parts > 4)
+                {
+                    return false;
+                }
+
+                digits = 0;
+                value = 0;
+            }
+            else if (char.IsAsciiDigit(c) && ++digits <= 3 && (value = (value * 10) + (c - '0')) <= 255)
+            {
+                continue;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return parts == 4 && digits > 0;
     }
 
     private static bool IsSet(ReadOnlySpan<char> endpoint) => !endpoint.IsEmpty;
