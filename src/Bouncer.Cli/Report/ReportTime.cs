@@ -15,7 +15,7 @@ public static class ReportTime
 
     /// <summary>
     /// A span such as <c>10m</c>, <c>1h30m</c>, <c>90s</c>, <c>1d</c> or a bare number of seconds;
-    /// units are s, m, h, d and w. Null when the text is not one or the span is not positive.
+    /// units are ms, s, m, h, d and w. Null when the text is not one or the span is not positive.
     /// </summary>
     public static TimeSpan? ParseSpan(string text)
     {
@@ -35,14 +35,16 @@ public static class ReportTime
                 return null;
             }
 
-            var unit = digits < 0 ? 's' : rest[digits];
+            var unitEnd = digits < 0 ? -1 : rest[digits..].IndexOfAnyInRange('0', '9');
+            var unit = digits < 0 ? "s" : unitEnd < 0 ? rest[digits..] : rest[digits..(digits + unitEnd)];
             var seconds = unit switch
             {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                'd' => 86400,
-                'w' => 7 * 86400,
+                "ms" => 0.001,
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86400,
+                "w" => 7 * 86400,
                 _ => -1,
             };
             if (seconds < 0 || (digits < 0 && total != TimeSpan.Zero))
@@ -57,7 +59,7 @@ public static class ReportTime
             }
 
             total += TimeSpan.FromSeconds(part);
-            rest = digits < 0 ? default : rest[(digits + 1)..];
+            rest = digits < 0 ? default : rest[(digits + unit.Length)..];
         }
 
         return total > TimeSpan.Zero ? total : null;
