@@ -70,7 +70,8 @@ netns_link router 10.77.12.1/24 old 10.77.12.2/24
 netns_link router 10.77.13.1/24 transition 10.77.13.2/24
 netns_link router 10.77.14.1/24 new 10.77.14.2/24
 for address in "${CLIENTS[@]:1}"; do netns_exec clients ip addr add "$address/24" dev eth-router; done
-netns_exec router sysctl -qw net.ipv4.ip_forward=1
+# /proc/sys/net is per namespace; writing it needs no sysctl (procps) on the host.
+netns_exec router sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward"
 netns_exec clients ip route add default via 10.77.11.1
 netns_exec old ip route add default via 10.77.12.1
 netns_exec transition ip route add default via 10.77.13.1
