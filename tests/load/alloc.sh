@@ -131,8 +131,9 @@ alloc_measure() {
 
 Managed bytes the bouncer allocated (runtime counter \`alloc-rate\`, read by dotnet-counters and
 summed over the probe window after its first second, which holds the counter session's start; the
-window also covers about a second before and after the load) against the work done. A data path without per-operation allocation shows a small constant, not bytes per
-MB or per round trip. Measured: $ALLOC_DESC.
+window also covers about a second before and after the load) against the work done. A data path
+without per-operation allocation shows a small constant, not bytes per MB or per round trip.
+Measured: $ALLOC_DESC.
 
 | load | work | allocated bytes | per unit | gen0 GCs | max GC heap | RSS before → after |
 |---|---|---|---|---|---|---|
