@@ -7,7 +7,8 @@
 #
 #   tests/load/reload.sh
 #   STARTS=3 RELOADS=8 RULES=10000 LISTENERS=100 FIRST_DELAY=1 GAP=0.5 tests/load/reload.sh
-#   BOUNCER_DLL=/path/bouncer.dll tests/load/reload.sh      skip the dotnet publish step
+#   BOUNCER_BIN=/path/bouncer tests/load/reload.sh          skip the publish: this executable
+#   BOUNCER_DLL=/path/bouncer.dll tests/load/reload.sh      skip the publish: dotnet bouncer.dll
 #
 # FIRST_DELAY is the time between "started" and the first SIGHUP, GAP the time between a reload's
 # summary and the next signal. Every wait is bounded; the daemon is stopped by its PID.
@@ -31,12 +32,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${BOUNCER_DLL:-}" ]; then
-    DLL=$BOUNCER_DLL
+if [ -n "${BOUNCER_BIN:-}" ]; then
+    RUN=("$BOUNCER_BIN")
+elif [ -n "${BOUNCER_DLL:-}" ]; then
+    RUN=(dotnet "$BOUNCER_DLL")
 else
-    echo "publishing src/Bouncer.Cli (Release)" >&2
-    timeout 900 dotnet publish "$ROOT/src/Bouncer.Cli" -c Release -o "$WORK/bouncer" -nologo -v q >&2 || exit 1
-    DLL=$WORK/bouncer/bouncer.dll
+    # The shipped form, the Native AOT binary (needs clang and zlib1g-dev).
+    echo "publishing src/Bouncer.Cli (Release, native)" >&2
+    timeout 1200 dotnet publish "$ROOT/src/Bouncer.Cli" -c Release -o "$WORK/bouncer" -nologo -v q >&2 || exit 1
+    RUN=("$WORK/bouncer/bouncer")
 fi
 
 # The rule file: rule i listens on one of LISTENERS ports of 127.0.0.1 and decides for one client
@@ -75,7 +79,7 @@ wait_lines() {
 : > "$WORK/times.tsv"
 for start in $(seq 1 "$STARTS"); do
     generate 9000
-    dotnet "$DLL" -f "$WORK/rules.conf" > /dev/null 2> "$WORK/daemon.log" &
+    "${RUN[@]}" -f "$WORK/rules.conf" > /dev/null 2> "$WORK/daemon.log" &
     DAEMON_PID=$!
     wait_lines " started: " 1 || exit 1
     sleep "$FIRST_DELAY"

@@ -10,7 +10,9 @@
 #   PROXIES="direct bouncer haproxy nginx socat"   which forwarders to measure
 #   TESTS="bulk-up bulk-down rr crr idle udp"     which tests to run
 #   REPEATS=3            repeats per cell; the proxy order rotates every repeat
-#   BOUNCER_DLL=path     use this bouncer.dll instead of publishing src/Bouncer.Cli
+#   BOUNCER_BIN=path     use this bouncer executable (a native binary) instead of publishing
+#                        src/Bouncer.Cli
+#   BOUNCER_DLL=path     use this framework-dependent bouncer.dll (run as dotnet bouncer.dll)
 #   BOUNCER_CMD='...'    run this shell command as "bouncer" instead (a stand-in while the daemon
 #                        is unfinished); it sees LISTEN_PORT, TARGET_PORT, PROTO (tcp|udp) and
 #                        WORKDIR in its environment and should end with exec
@@ -125,17 +127,24 @@ fi
 
 BOUNCER_ERR=""
 BOUNCER_DESC=""
+BOUNCER_RUN=()    # the command that starts bouncer; "-f rules.conf" follows
 if [ -n "${BOUNCER_CMD:-}" ]; then
     BOUNCER_DESC="stand-in command: \`$BOUNCER_CMD\`"
+elif [ -n "${BOUNCER_BIN:-}" ]; then
+    [ -x "$BOUNCER_BIN" ] || BOUNCER_ERR="BOUNCER_BIN $BOUNCER_BIN is not an executable"
+    BOUNCER_RUN=("$BOUNCER_BIN")
+    BOUNCER_DESC="\`$BOUNCER_BIN\`"
 elif [ -n "${BOUNCER_DLL:-}" ]; then
     [ -f "$BOUNCER_DLL" ] || BOUNCER_ERR="BOUNCER_DLL $BOUNCER_DLL not found"
+    BOUNCER_RUN=(dotnet "$BOUNCER_DLL")
     BOUNCER_DESC="\`dotnet $BOUNCER_DLL\`"
 elif [[ " $PROXIES " == *" bouncer "* ]]; then
-    log "publishing src/Bouncer.Cli (Release)"
-    if timeout 900 dotnet publish "$ROOT/src/Bouncer.Cli" -c Release -o "$WORK/bouncer" -nologo -v q \
+    # The shipped form: the Native AOT binary (needs clang and zlib1g-dev, as .ci/run installs).
+    log "publishing src/Bouncer.Cli (Release, native)"
+    if timeout 1200 dotnet publish "$ROOT/src/Bouncer.Cli" -c Release -o "$WORK/bouncer" -nologo -v q \
         > "$WORK/publish.log" 2>&1; then
-        BOUNCER_DLL=$WORK/bouncer/bouncer.dll
-        BOUNCER_DESC="\`dotnet bouncer.dll\` published from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
+        BOUNCER_RUN=("$WORK/bouncer/bouncer")
+        BOUNCER_DESC="native binary published from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)"
     else
         BOUNCER_ERR="dotnet publish failed"
         tail -20 "$WORK/publish.log" >&2
@@ -229,7 +238,7 @@ start_proxy() {   # proxy proto dir listen target
                 [ -z "$BOUNCER_ERR" ] || { echo "$BOUNCER_ERR" > "$dir/why"; return 1; }
                 printf 'client pass { from: 0/0 to: 127.0.0.1 port = %s bounce to: 127.0.0.1 port = %s protocol: %s log: error }\n' \
                     "$listen" "$target" "$proto" > "$dir/rules.conf"
-                cmd=(dotnet "$BOUNCER_DLL" -f "$dir/rules.conf")
+                cmd=("${BOUNCER_RUN[@]}" -f "$dir/rules.conf")
             fi ;;
         haproxy) write_haproxy "$dir" "$listen" "$target"; cmd=(haproxy -db -f "$dir/haproxy.cfg") ;;
         nginx) write_nginx "$dir" "$listen" "$target" "$proto"; cmd=(nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log") ;;

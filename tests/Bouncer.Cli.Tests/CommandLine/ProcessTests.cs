@@ -3,6 +3,7 @@ using Bouncer.Cli.Tests.Support;
 namespace Bouncer.Cli.Tests.CommandLine;
 
 /// <summary>The real executable, as an operator or systemd starts it.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class ProcessTests
 {
     [Fact(Timeout = 60_000)]

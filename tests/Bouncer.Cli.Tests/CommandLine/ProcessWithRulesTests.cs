@@ -6,6 +6,7 @@ using Bouncer.Cli.Tests.Support;
 namespace Bouncer.Cli.Tests.CommandLine;
 
 /// <summary>The executable reading real rule files.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class ProcessWithRulesTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

@@ -6,6 +6,7 @@ using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 namespace Bouncer.Cli.Tests.Forwarding;
 
 /// <summary>The real daemon under a UDP flood: one listener's flood must not starve the others.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class UdpFairnessProcessTests : IDisposable
 {
     private static readonly TimeSpan FloodTime = TimeSpan.FromSeconds(4);

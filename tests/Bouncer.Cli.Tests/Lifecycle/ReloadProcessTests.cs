@@ -7,6 +7,7 @@ using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 namespace Bouncer.Cli.Tests.Lifecycle;
 
 /// <summary>SIGHUP against the real executable: new rules for new connections, old ones undisturbed.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class ReloadProcessTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

@@ -7,6 +7,7 @@ using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 namespace Bouncer.Cli.Tests.Lifecycle;
 
 /// <summary>SIGUSR1, SIGTERM, sd_notify, the pid file and <c>--watch</c> against the real executable.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class SignalProcessTests : IDisposable
 {
     private const long TransferBytes = 200L * 1024 * 1024;

@@ -4,6 +4,7 @@ using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 namespace Bouncer.Cli.Tests.Lifecycle;
 
 /// <summary>SIGHUP and UDP flows: a flow keeps its rule; a listener that is gone takes its flows with it.</summary>
+[Trait("Category", BouncerStartInfo.ProcessCategory)]
 public sealed class UdpReloadProcessTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace Bouncer.Cli.Tests.Support;
 
-/// <summary>Runs the built <c>bouncer</c> assembly (copied next to the tests by the project reference) as a child process.</summary>
+/// <summary>
+/// Runs <c>bouncer</c> as a child process: the built assembly that the project reference copies next
+/// to the tests, or the executable <see cref="BouncerStartInfo"/> is told to use.
+/// </summary>
 internal sealed class BouncerProcess : IDisposable
 {
     private readonly Process _process;

@@ -5,9 +5,9 @@ using System.Text;
 namespace Bouncer.Cli.Tests.Support;
 
 /// <summary>
-/// The built <c>bouncer</c> running as a daemon: its log (stderr) is collected line by line so a
-/// test can wait for a line, signals are sent with kill(2), and the process is always killed on
-/// dispose. Every wait is bounded.
+/// <c>bouncer</c> (see <see cref="BouncerStartInfo"/>) running as a daemon: its log (stderr) is
+/// collected line by line so a test can wait for a line, signals are sent with kill(2), and the
+/// process is always killed on dispose. Every wait is bounded.
 /// </summary>
 internal sealed class DaemonProcess : IDisposable
 {
