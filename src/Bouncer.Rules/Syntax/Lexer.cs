@@ -43,9 +43,13 @@ internal static class Lexer
             var next = tokens[i + 1].Kind;
             var afterNext = i + 2 <= last ? tokens[i + 2].Kind : TokenKind.End;
             var starts = TokenStarts.None;
-            if (next == TokenKind.Colon || (IsTwoWordKeywordHead(word.Text) && next == TokenKind.Word && afterNext == TokenKind.Colon))
+            if (next == TokenKind.Colon)
             {
                 starts |= TokenStarts.Keyword;
+            }
+            else if (next == TokenKind.Word && afterNext == TokenKind.Colon && IsTwoWordKeywordHead(word.Text))
+            {
+                starts |= TokenStarts.Keyword | TokenStarts.TwoWordKeyword;
             }
 
             if (next == TokenKind.OpenBrace

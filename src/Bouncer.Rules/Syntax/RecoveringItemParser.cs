@@ -37,7 +37,7 @@ internal sealed class RecoveringItemParser(
         }
 
         var start = state.Location;
-        var itemExpecteds = new PooledList<Expected<Token>>(state.Configuration.ArrayPoolProvider.GetArrayPool<Expected<Token>>());
+        var itemExpecteds = default(PooledList<Expected<Token>>);  // the shared pool; see ManyToArrayParser
         if (item.TryParse(ref state, ref itemExpecteds, out result))
         {
             itemExpecteds.Dispose();

@@ -19,6 +19,8 @@
 // An error inside an item becomes an ErrorSyntax item and parsing resumes at the next keyword,
 // rule or closing brace (RecoveringItemParser), so every problem of a file is reported in one run.
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using Bouncer.Rules.Model;
 using Pidgin;
 using static Pidgin.Parser;
@@ -72,15 +74,17 @@ internal static class RuleGrammar
 
     // ---- options ----
 
-    /// <summary>After a keyword's first word: the colon, or the second word of <c>bounce to</c> and its colon.</summary>
-    private static readonly Parser<Token, Token?> KeywordRest =
-        Colon.ThenReturn((Token?)null)
-            .Or(Word.Before(Colon).Select(second => (Token?)second));
+    // What follows a keyword's first word: its colon, or the second word of 'bounce to' and its colon.
+    private static readonly Parser<Token, Token?> KeywordColon = Colon.ThenReturn((Token?)null);
+    private static readonly Parser<Token, Token?> SecondKeywordWord = Word.Before(Colon).Select(second => (Token?)second);
 
-    /// <summary><c>from:</c>, <c>timeout.io:</c>, <c>bounce to:</c>; a word without its colon fails at the token after it.</summary>
+    /// <summary>
+    /// <c>from:</c>, <c>timeout.io:</c>, <c>bounce to:</c>. The lexer has said which form the first
+    /// word begins; a word that begins neither lacks its colon, and fails at the token after it.
+    /// </summary>
     private static readonly Parser<Token, (string Text, SourcePosition Position)> Keyword =
         Word.Then(
-            first => first.StartsKeyword ? KeywordRest : ColonAfter(first),
+            first => first.StartsTwoWordKeyword ? SecondKeywordWord : first.StartsKeyword ? KeywordColon : ColonAfter(first),
             (first, second) => (second is { } tail ? TwoWordKeyword(first.Text, tail.Text) : first.Text, first.Position));
 
     /// <summary>The colon a word lacks, labelled with the word; made only on that error.</summary>
@@ -102,21 +106,23 @@ internal static class RuleGrammar
         Dash.Then(PortValue).Optional().Select(high => high.HasValue ? high.Value : null);
 
     /// <summary>What follows <c>port</c>: the operator as written (":" for <c>port:</c>, empty for a bare value or range), the value, the high end of a spaced range.</summary>
+    /// <remarks>
+    /// Only the last alternative is labelled: when none applies, Pidgin reports what all of them
+    /// expected, and an unlabelled token parser expects nothing. A labelled one that fails takes
+    /// pooled memory for its label, which the first three would do on every range and operator
+    /// word of a file.
+    /// </remarks>
     private static readonly Parser<Token, (string Operator, WordSyntax Low, WordSyntax? High)> PortTail = OneOf(
-        Map((op, value) => (op.Text, value, (WordSyntax?)null), Operator.Labelled(AfterPort), PortValue),
-        Map((_, value) => (":", value, (WordSyntax?)null), Colon.Labelled(AfterPort), PortValue),
-        Map((op, value) => (op.Text, value, (WordSyntax?)null), PortOperatorWord.Labelled(AfterPort), PortValue),
+        Map((op, value) => (op.Text, value, (WordSyntax?)null), Operator, PortValue),
+        Map((_, value) => (":", value, (WordSyntax?)null), Colon, PortValue),
+        Map((op, value) => (op.Text, value, (WordSyntax?)null), PortOperatorWord, PortValue),
         Map((low, high) => (string.Empty, ToWord(low), high), ValueWord.Labelled(AfterPort), RangeHigh));
 
     private static readonly Parser<Token, ValueSyntax> Port =
         Map((keyword, tail) => (ValueSyntax)new PortSyntax(ToWord(keyword), tail.Operator, tail.Low, tail.High), PortWord, PortTail);
 
-    // 'port' comes first: it is a port clause even where it looks like a keyword ('port: 80').
-    private static readonly Parser<Token, ValueSyntax> Value =
-        Port.Or(ValueWord.Select(word => (ValueSyntax)ToWord(word)));
-
     private static readonly Parser<Token, ItemSyntax> Option =
-        Map((keyword, values) => (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values), Keyword, ListOf(Value));
+        Map((keyword, values) => (ItemSyntax)new OptionSyntax(keyword.Text, keyword.Position, values), Keyword, new ValueListParser());
 
     // ---- objects ----
 
@@ -178,9 +184,8 @@ internal static class RuleGrammar
 
     // ---- helpers ----
 
-    /// <summary><paramref name="item"/> as often as it succeeds, as an array.</summary>
-    private static Parser<Token, ImmutableArray<T>> ListOf<T>(Parser<Token, T> item) =>
-        item.Many().Select(items => items.ToImmutableArray());
+    /// <summary><paramref name="item"/> as often as it succeeds, as an array (<c>Many</c>, see <see cref="ManyToArrayParser{T}"/>).</summary>
+    private static Parser<Token, ImmutableArray<T>> ListOf<T>(Parser<Token, T> item) => new ManyToArrayParser<T>(item);
 
     /// <summary>
     /// One token of <paramref name="kind"/> if it is there; if not, succeeds without consuming and
@@ -190,6 +195,60 @@ internal static class RuleGrammar
     private static Parser<Token, Presence> Expect(TokenKind kind) =>
         TokenOf(kind).Select(found => new Presence(true, found))
             .Or(Lookahead(Parser<Token>.Any).Select(other => new Presence(false, other)));
+
+    /// <summary>
+    /// <c>value*</c>, with <c>value := port | WORD</c>: the values of an option, read by a loop.
+    /// </summary>
+    /// <remarks>
+    /// The one hand-written step of the grammar. It runs on nearly half the tokens of a file, and
+    /// as <c>ListOf(Port.Or(ValueWord))</c> it paid an <c>Or</c> for every value, which sets up two
+    /// pooled lists through a generic interface call: the largest cost of the grammar in the
+    /// profile of the 10,000-rule benchmark file (see docs/performance.md). The meaning is the
+    /// same: a 'port' word begins a port clause, read by <see cref="Port"/> and committed once
+    /// 'port' is read, even where it looks like a keyword (<c>port: 80</c>); any other value word
+    /// is a value; anything else ends the list.
+    /// </remarks>
+    private sealed class ValueListParser : Parser<Token, ImmutableArray<ValueSyntax>>
+    {
+        public override bool TryParse(
+            ref ParseState<Token> state, ref PooledList<Expected<Token>> expecteds, [MaybeNullWhen(false)] out ImmutableArray<ValueSyntax> result)
+        {
+            var values = default(PooledList<ValueSyntax>);  // the shared pool; see ManyToArrayParser
+            try
+            {
+                while (state.HasCurrent)
+                {
+                    var token = state.Current;
+                    if (IsPortWord(token))
+                    {
+                        if (!Port.TryParse(ref state, ref expecteds, out var port))
+                        {
+                            result = default;
+                            return false;
+                        }
+
+                        values.Add(port);
+                    }
+                    else if (IsValueWord(token))
+                    {
+                        values.Add(ToWord(token));
+                        state.Advance();
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                result = values.Count == 0 ? [] : ImmutableCollectionsMarshal.AsImmutableArray(values.AsSpan().ToArray());
+                return true;
+            }
+            finally
+            {
+                values.Dispose();
+            }
+        }
+    }
 
     /// <summary>Whether an expected token was there, and the token found in its place.</summary>
     private readonly record struct Presence(bool Found, Token At)

@@ -37,6 +37,9 @@ internal enum TokenStarts : byte
 
     /// <summary>An object: <c>word {</c>, <c>word word {</c>, or <c>client</c>/<c>socks</c> not followed by <c>:</c>.</summary>
     Object = 2,
+
+    /// <summary>A keyword of two words, <c>bounce</c>/<c>redirect</c> then <c>word :</c>; set with <see cref="Keyword"/>.</summary>
+    TwoWordKeyword = 4,
 }
 
 /// <summary>
@@ -52,6 +55,8 @@ internal readonly record struct Token(TokenKind Kind, string Text, SourcePositio
     public bool StartsKeyword => (Starts & TokenStarts.Keyword) != 0;
 
     public bool StartsObject => (Starts & TokenStarts.Object) != 0;
+
+    public bool StartsTwoWordKeyword => (Starts & TokenStarts.TwoWordKeyword) != 0;
 
     /// <summary>How a message names the token: <c>'from'</c>, <c>end of file</c>.</summary>
     public string Describe() => Kind switch
