@@ -31,39 +31,45 @@ internal static class Lexer
     /// </summary>
     private static void MarkStarts(TokenList tokens)
     {
+        // One read per token: a window of three slides along the list. Past the end, the End token
+        // (always last) stands in for the missing one.
         var last = tokens.Count - 1;
+        var word = tokens[0];
+        var next = tokens[Math.Min(1, last)];
         for (var i = 0; i < last; i++)
         {
-            var word = tokens[i];
-            if (word.Kind != TokenKind.Word)
-            {
-                continue;
-            }
-
-            var next = tokens[i + 1].Kind;
-            var afterNext = i + 2 <= last ? tokens[i + 2].Kind : TokenKind.End;
-            var starts = TokenStarts.None;
-            if (next == TokenKind.Colon)
-            {
-                starts |= TokenStarts.Keyword;
-            }
-            else if (next == TokenKind.Word && afterNext == TokenKind.Colon && IsTwoWordKeywordHead(word.Text))
-            {
-                starts |= TokenStarts.Keyword | TokenStarts.TwoWordKeyword;
-            }
-
-            if (next == TokenKind.OpenBrace
-                || (next == TokenKind.Word && afterNext == TokenKind.OpenBrace)
-                || (word.Text is "client" or "socks" && next != TokenKind.Colon))
-            {
-                starts |= TokenStarts.Object;
-            }
-
-            if (starts != TokenStarts.None)
+            var afterNext = tokens[Math.Min(i + 2, last)];
+            if (word.Kind == TokenKind.Word && Starts(word.Text, next.Kind, afterNext.Kind) is var starts and not TokenStarts.None)
             {
                 tokens.SetStarts(i, starts);
             }
+
+            word = next;
+            next = afterNext;
         }
+    }
+
+    /// <summary>What a word followed by tokens of kinds <paramref name="next"/> and <paramref name="afterNext"/> begins.</summary>
+    private static TokenStarts Starts(string word, TokenKind next, TokenKind afterNext)
+    {
+        var starts = TokenStarts.None;
+        if (next == TokenKind.Colon)
+        {
+            starts |= TokenStarts.Keyword;
+        }
+        else if (next == TokenKind.Word && afterNext == TokenKind.Colon && IsTwoWordKeywordHead(word))
+        {
+            starts |= TokenStarts.Keyword | TokenStarts.TwoWordKeyword;
+        }
+
+        if (next == TokenKind.OpenBrace
+            || (next == TokenKind.Word && afterNext == TokenKind.OpenBrace)
+            || (word is "client" or "socks" && next != TokenKind.Colon))
+        {
+            starts |= TokenStarts.Object;
+        }
+
+        return starts;
     }
 
     /// <summary>The first word of <c>bounce to</c> and <c>redirect from</c>, in any case so that <c>Bounce to:</c> gets the lower-case message.</summary>
