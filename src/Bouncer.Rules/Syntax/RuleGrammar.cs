@@ -12,7 +12,8 @@
 // where the text went wrong, not as a vague error at the start of the rule. The lookahead the
 // grammar needs at nearly every token (does this word begin a keyword, or an object?) is decided
 // once by the lexer (Token.StartsKeyword, Token.StartsObject), so the parsers are predicates on one
-// token. Nothing of Pidgin leaves this file and the two small adapters beside it (all internal).
+// token. Nothing of Pidgin leaves this file and the small parser and stream classes beside it
+// (TokenListStream, RecoveringItemParser, ManyToArrayParser; all internal).
 //
 // The grammar reads permissively: any keyword, any words as values. Whether a keyword exists or a
 // value makes sense is judged by the compile step, which can then say exactly what is wrong.
@@ -168,6 +169,8 @@ internal static class RuleGrammar
     private static readonly Parser<Token, FileSyntax> File =
         Map((items, _) => new FileSyntax(items), ListOf(TopItem), EndOfFile);
 
+    /// <param name="tokens">The lexer's tokens, which carry their positions.</param>
+    /// <param name="fileName">Unused: every token's position names the file already. Kept so that the lexer and the grammar are called alike.</param>
     public static FileSyntax Parse(TokenList tokens, string fileName)
     {
         var result = File.Parse(new TokenListStream(tokens));
