@@ -47,12 +47,12 @@ public static class RuleFile
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            return FileError(fileName, "file is empty; a file that means \"no rules, block everything\" must say so with at least a comment");
+            return FileError(fileName, "file is empty; a rule file needs at least one client pass { ... } or client block { ... }");
         }
 
         var tokens = Lexer.Tokenize(text, fileName);
         var syntax = RuleGrammar.Parse(tokens, fileName);
-        var (table, diagnostics) = RuleCompilation.Compile(syntax, fileName, environment, services);
+        var (table, diagnostics) = RuleCompilation.Compile(syntax, fileName, tokens.Last.Position, environment, services);
         return new CompileResult(table, CapErrors(diagnostics, fileName));
     }
 

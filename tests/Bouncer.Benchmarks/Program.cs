@@ -14,6 +14,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["--parse-cpu", ..])
+        {
+            ParseCpuTime.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : ParseCpuTime.DefaultRuns);
+            return;
+        }
+
         if (args is ["--idle-footprint", ..])
         {
             IdleSessionFootprint.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : IdleSessionFootprint.DefaultSessions);

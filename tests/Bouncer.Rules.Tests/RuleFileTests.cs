@@ -51,18 +51,26 @@ public sealed class RuleFileTests : IDisposable
     {
         var path = Write("empty.conf", Encoding.UTF8.GetBytes(content));
         Assert.Equal(
-            $"{path}: error: file is empty; a file that means \"no rules, block everything\" must say so with at least a comment",
+            $"{path}: error: file is empty; a rule file needs at least one client pass {{ ... }} or client block {{ ... }}",
             OneError(RuleFile.Load(path, FakeNetworkEnvironment.Instance)));
     }
 
     [Fact]
-    public void File_with_only_a_comment_is_a_table_without_rules_and_a_warning()
+    public void File_without_a_client_rule_is_an_error_at_its_end()
     {
         var result = TestCompiler.Compile("# nothing forwarded\n", "quiet.conf");
+        Assert.Null(result.Table);
+        Assert.Equal(
+            "quiet.conf:2:1: error: no client rules: a rule file needs at least one client pass { ... } or client block { ... } to accept clients on",
+            Assert.Single(result.Diagnostics).ToString());
+    }
+
+    [Fact]
+    public void A_block_rule_alone_is_a_client_rule()
+    {
+        var result = TestCompiler.Compile("client block { from: 0/0 to: 192.0.2.10 port = 80 }\n", "closed.conf");
         Assert.False(result.HasErrors);
-        Assert.Empty(result.Table!.Rules);
-        Assert.Empty(result.Table.Listeners);
-        Assert.Equal("quiet.conf: warning: no rules: every connection is blocked", Assert.Single(result.Diagnostics).ToString());
+        Assert.Single(result.Table!.Rules);
     }
 
     [Fact]

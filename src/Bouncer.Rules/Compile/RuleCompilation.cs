@@ -12,6 +12,14 @@ namespace Bouncer.Rules.Compile;
 /// </summary>
 internal sealed class RuleCompilation
 {
+    /// <summary>
+    /// A file without a client rule is an error, as in Barefoot ("no client-rules to accept
+    /// clients on specified"): there is nothing to listen on, and a file that lost its rules (a
+    /// bad merge, a truncated deploy) must not close every listener on reload.
+    /// </summary>
+    internal const string NoClientRules =
+        "no client rules: a rule file needs at least one client pass { ... } or client block { ... } to accept clients on";
+
     private readonly DiagnosticBag _diagnostics = new();
     private readonly ValueReader _values;
     private readonly AddressReader _addresses;
@@ -19,10 +27,12 @@ internal sealed class RuleCompilation
     private readonly NameExpander _names;
     private readonly INetworkEnvironment _environment;
     private readonly string _fileName;
+    private readonly SourcePosition _endOfFile;
 
-    private RuleCompilation(string fileName, INetworkEnvironment environment, ServiceNames services)
+    private RuleCompilation(string fileName, SourcePosition endOfFile, INetworkEnvironment environment, ServiceNames services)
     {
         _fileName = fileName;
+        _endOfFile = endOfFile;
         _environment = environment;
         _values = new ValueReader(_diagnostics);
         _addresses = new AddressReader(_diagnostics);
@@ -30,9 +40,10 @@ internal sealed class RuleCompilation
         _names = new NameExpander(environment, _diagnostics);
     }
 
+    /// <param name="endOfFile">Where the file ends: where the missing rules of a file without one are reported.</param>
     public static (RuleTable? Table, ImmutableArray<Diagnostic> Diagnostics) Compile(
-        FileSyntax file, string fileName, INetworkEnvironment environment, ServiceNames services) =>
-        new RuleCompilation(fileName, environment.Snapshot(), services).Run(file);
+        FileSyntax file, string fileName, SourcePosition endOfFile, INetworkEnvironment environment, ServiceNames services) =>
+        new RuleCompilation(fileName, endOfFile, environment.Snapshot(), services).Run(file);
 
     private (RuleTable?, ImmutableArray<Diagnostic>) Run(FileSyntax file)
     {
@@ -59,9 +70,11 @@ internal sealed class RuleCompilation
 
         var settings = settingsCompiler.Build();
         var rules = CompileRules(objects, settings);
+        // Only in a file without other errors: one whose rules are all broken has said so already,
+        // and an object that is not a client rule (route { }, socks block { }) is an error of its own.
         if (!_diagnostics.HasErrors && rules.Count == 0)
         {
-            _diagnostics.Warning(new SourcePosition(_fileName, 0, 0), "no rules: every connection is blocked");
+            _diagnostics.Error(_endOfFile, NoClientRules);
         }
 
         var table = _diagnostics.HasErrors ? null : new RuleTable(_fileName, settings, [.. rules]);

@@ -4,11 +4,13 @@ using Bouncer.Rules.Model;
 namespace Bouncer.Rules.Syntax;
 
 /// <summary>
-/// Splits rule text into tokens. Written by hand rather than with Sprache: Sprache over raw
-/// characters allocates an input and a result per character, which made a 10,000-rule file
-/// take seconds; a plain loop over the string is linear and allocates at most one string per token, and
-/// the grammar (<see cref="RuleGrammar"/>) then runs over tokens. The one subtle job is the colon:
-/// it ends a keyword (<c>from:10.0.0.0/8</c>) but belongs to an IPv6 address (<c>2001:db8::1</c>).
+/// Splits rule text into tokens. Written by hand rather than with parser combinators over
+/// characters: a combinator parser allocates or at least calls through several parsers per
+/// character, and a plain loop over the string is linear and allocates at most one string per
+/// token; the grammar (<see cref="RuleGrammar"/>) then runs over tokens. The one subtle job is the
+/// colon: it ends a keyword (<c>from:10.0.0.0/8</c>) but belongs to an IPv6 address
+/// (<c>2001:db8::1</c>). A last pass marks the words that begin a keyword or an object
+/// (<see cref="TokenStarts"/>), the lookahead the grammar asks for at nearly every token.
 /// </summary>
 internal static class Lexer
 {
@@ -17,8 +19,62 @@ internal static class Lexer
         var tokens = new TokenList();
         var scanner = new Scanner(text, fileName, tokens);
         scanner.Run();
+        MarkStarts(tokens);
         return tokens;
     }
+
+    /// <summary>
+    /// Marks each word that begins a keyword (<c>word :</c>, <c>bounce|redirect word :</c>) or an
+    /// object (<c>word {</c>, <c>word word {</c>, or <c>client</c>/<c>socks</c> not followed by a
+    /// colon, so that <c>client pass</c> with its brace forgotten is still read as a rule). Looks at
+    /// most two tokens ahead; the list ends with the End token, so a word always has a next one.
+    /// </summary>
+    private static void MarkStarts(TokenList tokens)
+    {
+        // One read per token: a window of three slides along the list. Past the end, the End token
+        // (always last) stands in for the missing one.
+        var last = tokens.Count - 1;
+        var word = tokens[0];
+        var next = tokens[Math.Min(1, last)];
+        for (var i = 0; i < last; i++)
+        {
+            var afterNext = tokens[Math.Min(i + 2, last)];
+            if (word.Kind == TokenKind.Word && Starts(word.Text, next.Kind, afterNext.Kind) is var starts and not TokenStarts.None)
+            {
+                tokens.SetStarts(i, starts);
+            }
+
+            word = next;
+            next = afterNext;
+        }
+    }
+
+    /// <summary>What a word followed by tokens of kinds <paramref name="next"/> and <paramref name="afterNext"/> begins.</summary>
+    private static TokenStarts Starts(string word, TokenKind next, TokenKind afterNext)
+    {
+        var starts = TokenStarts.None;
+        if (next == TokenKind.Colon)
+        {
+            starts |= TokenStarts.Keyword;
+        }
+        else if (next == TokenKind.Word && afterNext == TokenKind.Colon && IsTwoWordKeywordHead(word))
+        {
+            starts |= TokenStarts.Keyword | TokenStarts.TwoWordKeyword;
+        }
+
+        if (next == TokenKind.OpenBrace
+            || (next == TokenKind.Word && afterNext == TokenKind.OpenBrace)
+            || (word is "client" or "socks" && next != TokenKind.Colon))
+        {
+            starts |= TokenStarts.Object;
+        }
+
+        return starts;
+    }
+
+    /// <summary>The first word of <c>bounce to</c> and <c>redirect from</c>, in any case so that <c>Bounce to:</c> gets the lower-case message.</summary>
+    private static bool IsTwoWordKeywordHead(string word) =>
+        word.Equals("bounce", StringComparison.OrdinalIgnoreCase) || word.Equals("redirect", StringComparison.OrdinalIgnoreCase);
 
     private sealed class Scanner(string text, string fileName, TokenList tokens)
     {

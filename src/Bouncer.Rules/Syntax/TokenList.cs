@@ -34,6 +34,36 @@ internal sealed class TokenList : IReadOnlyList<Token>
         Count++;
     }
 
+    /// <summary>The last token, <see cref="TokenKind.End"/> once the lexer is done.</summary>
+    public Token Last => this[Count - 1];
+
+    /// <summary>Records what the token at <paramref name="index"/> begins (the lexer's last pass).</summary>
+    public void SetStarts(int index, TokenStarts starts)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
+        ref var slot = ref _chunks[index >> ChunkBits][index & ChunkMask];
+        slot = slot with { Starts = starts };
+    }
+
+    /// <summary>
+    /// Copies tokens from <paramref name="start"/> on into <paramref name="destination"/>, a chunk
+    /// at a time; returns how many, fewer than its length at the end of the list.
+    /// </summary>
+    public int CopyTo(int start, Span<Token> destination)
+    {
+        var copied = 0;
+        while (copied < destination.Length && start + copied < Count)
+        {
+            var index = start + copied;
+            var inChunk = Math.Min(ChunkSize - (index & ChunkMask), Count - index);
+            var length = Math.Min(inChunk, destination.Length - copied);
+            _chunks[index >> ChunkBits].AsSpan(index & ChunkMask, length).CopyTo(destination[copied..]);
+            copied += length;
+        }
+
+        return copied;
+    }
+
     public IEnumerator<Token> GetEnumerator()
     {
         for (var i = 0; i < Count; i++)
