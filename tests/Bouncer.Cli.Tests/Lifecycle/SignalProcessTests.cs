@@ -150,6 +150,10 @@ public sealed class SignalProcessTests : IDisposable
             {
                 return true;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // Caught in the listener's backlog as it closed; the next attempt tells.
+            }
 
             await Task.Delay(20);
         }
