@@ -44,7 +44,18 @@ internal sealed class TcpConnector
             return new ConnectResult(null, null, null, EndReason.RemotePeerError, $"Host not found: {rule.Target.Hostname}");
         }
 
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
+        try
+        {
+            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        }
+        catch (SocketException exception)
+        {
+            // Out of descriptors: this session ends, the host's state is logged once per interval.
+            var failure = SocketErrorClassifier.Classify(exception);
+            return new ConnectResult(null, target, null, LocalFailure(rule, failure), failure.Detail);
+        }
+
         try
         {
             var source = SourceAddressSelector.Select(rule, settings, local.Address, target.AddressFamily);
@@ -55,7 +66,7 @@ internal sealed class TcpConnector
         {
             socket.Dispose();
             var failure = SocketErrorClassifier.Classify(exception);
-            return new ConnectResult(null, target, null, EndReason.RemotePeerError, $"cannot bind source address: {failure.Detail}");
+            return new ConnectResult(null, target, null, LocalFailure(rule, failure), $"cannot bind source address: {failure.Detail}");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -84,8 +95,23 @@ internal sealed class TcpConnector
             }
 
             var failure = SocketErrorClassifier.Classify(exception);
-            return new ConnectResult(null, target, outgoing, EndReason.RemotePeerError, failure.Detail);
+            return new ConnectResult(null, target, outgoing, LocalFailure(rule, failure), failure.Detail);
         }
+    }
+
+    /// <summary>
+    /// The end reason of a failure on our side of the outgoing connection: a local resource limit
+    /// (reported once per interval for the whole process), otherwise the target's or the path's fault.
+    /// </summary>
+    private EndReason LocalFailure(Rule rule, NetworkFailure failure)
+    {
+        if (failure.Kind != FailureKind.ResourceLimit)
+        {
+            return EndReason.RemotePeerError;
+        }
+
+        ResourceShortageNotice.Report(_warnings, $"opening the outgoing tcp socket of {rule.Label}", failure.Detail);
+        return EndReason.LocalResourceLimit;
     }
 
     private static void BindSource(Socket socket, IPAddress? source, int samePort)

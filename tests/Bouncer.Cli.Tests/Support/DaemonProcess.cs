@@ -42,9 +42,15 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <param name="environment">Variables set for the daemon on top of the test host's.</param>
-    public static DaemonProcess Start(IEnumerable<string> args, string? notifySocket = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="wrap">Changes how the daemon is started, for example under a descriptor limit (<see cref="DescriptorLimit"/>).</param>
+    public static DaemonProcess Start(
+        IEnumerable<string> args,
+        string? notifySocket = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        Action<ProcessStartInfo>? wrap = null)
     {
         var start = BouncerStartInfo.For(args);
+        wrap?.Invoke(start);
         if (notifySocket is not null)
         {
             start.Environment["NOTIFY_SOCKET"] = notifySocket;
