@@ -17,12 +17,14 @@ internal sealed class TcpConnector
 {
     private readonly TargetResolver _targets;
     private readonly RateLimitedLog _warnings;
+    private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
 
-    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, bool keepAlive)
+    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive)
     {
         _targets = targets;
         _warnings = warnings;
+        _descriptors = descriptors;
         _keepAlive = keepAlive;
     }
 
@@ -48,6 +50,7 @@ internal sealed class TcpConnector
         try
         {
             socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _descriptors.Check(socket);
         }
         catch (SocketException exception)
         {

@@ -15,13 +15,15 @@ namespace Bouncer.Engine.Tcp;
 /// name lookup or connect never holds up the next client.
 /// </summary>
 /// <remarks>
-/// Out of descriptors (EMFILE, ENFILE) the listening socket stays readable, so retrying at once
-/// would spin. The loop backs off for <see cref="ResourceBackoff"/> and tries again; the waiting
-/// clients stay in the kernel's listen queue and are served once sessions end and free
-/// descriptors. The other way, keeping a spare descriptor to accept and close the excess, was not
-/// taken: it turns away clients that a moment later could have been served, and the spare is
-/// process-wide, so another thread can take the descriptor it frees before the accept does. A
-/// client that will not wait has its own connect timeout.
+/// Out of descriptors (EMFILE, ENFILE, or a descriptor from the engine's reserve,
+/// <see cref="DescriptorHeadroom"/>) the listening socket stays readable, so retrying at once
+/// would spin. The loop backs off for <see cref="ResourceBackoff"/> and tries again; the other
+/// waiting clients stay in the kernel's listen queue and are served once sessions end and free
+/// descriptors. Only a connection that was accepted into the reserve is closed at once. The
+/// classic alternative, a spare descriptor to accept and close every excess client, was not
+/// taken: it turns away clients that a moment later could have been served, and another thread
+/// can take the descriptor it frees before the accept does. A client that will not wait has its
+/// own connect timeout.
 /// </remarks>
 internal sealed class TcpAcceptLoop : IListenerService
 {
@@ -80,6 +82,7 @@ internal sealed class TcpAcceptLoop : IListenerService
             try
             {
                 accepted = await _accept(_socket, cancellationToken).ConfigureAwait(false);
+                _services.Descriptors.Check(accepted);
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
             {

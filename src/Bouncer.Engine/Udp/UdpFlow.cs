@@ -359,6 +359,7 @@ internal sealed class UdpFlow : ITrackedSession
         var connect = settings.UdpConnectDestination;
         var source = SourceAddressSelector.Select(rule, settings, Local.Address, target.AddressFamily);
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
+        _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
         var failed = UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule);
         if (failed is not null)

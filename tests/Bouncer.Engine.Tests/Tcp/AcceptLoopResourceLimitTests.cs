@@ -41,7 +41,7 @@ public sealed class AcceptLoopResourceLimitTests
             listener.Key,
             ListenerSocketFactory.Bind(listener),
             services,
-            new TcpConnector(new TargetResolver(services.Resolver), services.Warnings, keepAlive: true),
+            new TcpConnector(new TargetResolver(services.Resolver), services.Warnings, services.Descriptors, keepAlive: true),
             accept: (socket, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
                 ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.TooManyOpenSockets))
                 : socket.AcceptAsync(cancellationToken),
@@ -82,6 +82,68 @@ public sealed class AcceptLoopResourceLimitTests
         var notice = Assert.Single(log.Warnings);
         Assert.Equal($"warning: local resource limit while accepting on tcp {listener.Key.Endpoint}: Too many open files; service resumes by itself once sessions end and free descriptors", notice);
         Assert.DoesNotContain(log.Lines, line => line.StartsWith("error: ", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_connection_accepted_into_the_descriptor_reserve_is_closed_and_counts_as_out_of_descriptors()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var table = Table(Pass(1, listen, target.EndPoint));
+        var log = new RecordingLog();
+        using var stopping = new CancellationTokenSource();
+
+        // A limit of one descriptor: every socket the process opens is in the reserve.
+        var services = Services(table, log, stopping.Token) with { Descriptors = new DescriptorHeadroom(limit: 1) };
+        var listener = table.Listeners.Single();
+        var pauses = 0;
+        var loop = new TcpAcceptLoop(
+            listener.Key,
+            ListenerSocketFactory.Bind(listener),
+            services,
+            new TcpConnector(new TargetResolver(services.Resolver), services.Warnings, services.Descriptors, keepAlive: true),
+            pause: (_, _) =>
+            {
+                Interlocked.Increment(ref pauses);
+                return Task.CompletedTask;
+            });
+
+        using var client = await TestNet.ConnectAsync(listen);
+        loop.Start();
+        try
+        {
+            Assert.NotEqual("open", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(20)));
+        }
+        finally
+        {
+            await loop.StopAsync();
+        }
+
+        Assert.True(pauses >= 1);
+        Assert.Equal(0, target.Accepted);
+        Assert.Contains(log.Warnings, line => line.Contains("local resource limit while accepting on tcp", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(256, 32, 223, 224)]
+    [InlineData(40, 10, 29, 30)]
+    [InlineData(1, 0, 0, 1)]
+    public void The_reserve_is_the_top_of_the_limit_at_most_32_and_a_quarter(long limit, int reserve, long lastFree, long firstReserved)
+    {
+        var headroom = new DescriptorHeadroom(limit);
+
+        Assert.Equal(reserve, headroom.Reserve);
+        Assert.False(headroom.IsReserved(lastFree));
+        Assert.True(headroom.IsReserved(firstReserved));
+    }
+
+    [Fact]
+    public void Without_a_limit_nothing_is_reserved()
+    {
+        var headroom = new DescriptorHeadroom(long.MaxValue);
+
+        Assert.Equal(0, headroom.Reserve);
+        Assert.False(headroom.IsReserved(int.MaxValue));
     }
 
     [Theory]
