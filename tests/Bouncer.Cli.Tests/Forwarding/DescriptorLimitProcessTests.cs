@@ -165,9 +165,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
     /// <summary>
     /// Waits until the daemon holds no more descriptors than it did idle (a few more allowed),
     /// that is until the crowd's sessions and flows have ended (bounded: 80 looks, 250 ms apart).
-    /// Read from /proc rather than asked with SIGUSR1: the framework-dependent runtime starts a
-    /// thread for each signal, and starting a thread needs a descriptor, which it treats as fatal
-    /// when there is none (it aborts with "Out of memory.").
+    /// Read from /proc, so the wait asks nothing of a daemon that is at its limit.
     /// </summary>
     private static async Task WaitForDescriptorsBackAsync(DaemonProcess bouncer, int idle)
     {
