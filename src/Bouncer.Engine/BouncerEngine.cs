@@ -82,6 +82,9 @@ public sealed class BouncerEngine : IAsyncDisposable
 
         try
         {
+            // Before any listener accepts: a session must not be the first to need an assembly
+            // or a native call, which out of descriptors would fail for good (DataPathPreload).
+            await DataPathPreload.RunAsync().ConfigureAwait(false);
             await _listeners.ApplyAsync(table, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reload timing: starts the published daemon on a generated 10,000-rule file with 100 listeners
 # on loopback, changes one rule and sends SIGHUP a number of times, and reads from each reload's
-# summary line how long it took from the signal to the new table in force. Prints every figure
-# (with the resident memory after each reload),
+# summary line how long it took from the signal to the new table in force, and from outside how
+# long it took from sending the signal to that line appearing in the log (the time an operator
+# or a deploy script waits). Prints every figure (with the resident memory after each reload),
 # then the median of each reload's position (first, second, ... after start) over the starts.
 #
 #   tests/load/reload.sh
@@ -26,8 +27,10 @@ BASE_PORT=${BASE_PORT:-22100}   # below the ephemeral range, where client socket
 
 WORK=$(mktemp -d /tmp/bouncer-reload.XXXXXX)
 DAEMON_PID=""
+STAMP_PID=""
 cleanup() {
     [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+    [ -n "$STAMP_PID" ] && { pkill -P "$STAMP_PID" 2>/dev/null; kill "$STAMP_PID" 2>/dev/null; }
     [ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,6 +66,20 @@ generate() {
     }' > "$WORK/rules.conf.new" && mv "$WORK/rules.conf.new" "$WORK/rules.conf"
 }
 
+# Runs the daemon in place of the calling (background) shell, so $! is its PID: the native
+# executable when BOUNCER_BIN is set, else the assembly through dotnet.
+run_daemon() {
+    exec "${RUN[@]}" "$@"
+}
+
+# Copies the daemon's log, each line prefixed with the moment it was read ($EPOCHREALTIME), so a
+# reload's time can be taken from outside: tail -F wakes on inotify, within a millisecond or so.
+stamp_log() {
+    tail -n +1 -F "$WORK/daemon.log" 2>/dev/null | while IFS= read -r line; do
+        printf '%s %s\n' "$EPOCHREALTIME" "$line"
+    done > "$WORK/stamped.log"
+}
+
 # Waits (bounded) until the log holds at least $2 lines matching $1.
 wait_lines() {
     local pattern=$1 want=$2 i
@@ -79,31 +96,46 @@ wait_lines() {
 : > "$WORK/times.tsv"
 for start in $(seq 1 "$STARTS"); do
     generate 9000
-    "${RUN[@]}" -f "$WORK/rules.conf" > /dev/null 2> "$WORK/daemon.log" &
+    : > "$WORK/daemon.log"
+    stamp_log &
+    STAMP_PID=$!
+    run_daemon -f "$WORK/rules.conf" > /dev/null 2> "$WORK/daemon.log" &
     DAEMON_PID=$!
     wait_lines " started: " 1 || exit 1
     sleep "$FIRST_DELAY"
     for reload in $(seq 1 "$RELOADS"); do
         generate $((9000 + reload))
+        sent=$EPOCHREALTIME
         kill -HUP "$DAEMON_PID"
         wait_lines "reloaded " "$reload" || exit 1
         ms=$(grep "reloaded " "$WORK/daemon.log" | sed -n "${reload}p" | sed -E 's/.* in ([0-9.]+) ms.*/\1/')
         rss=$(awk '/^VmRSS:/ { print int($2 / 1024) }' "/proc/$DAEMON_PID/status" 2>/dev/null)
         faults=$(awk '{ print $10 }' "/proc/$DAEMON_PID/stat" 2>/dev/null)
-        printf '%s\t%s\t%s\t%s\t%s\n' "$start" "$reload" "$ms" "${rss:-?}" "${faults:-?}" >> "$WORK/times.tsv"
+        seen=""
+        for i in $(seq 1 100); do
+            seen=$(grep "reloaded " "$WORK/stamped.log" | sed -n "${reload}p" | awk '{ print $1 }')
+            [ -n "$seen" ] && break
+            sleep 0.01
+        done
+        outside=$(awk -v a="$sent" -v b="$seen" 'BEGIN { if (b == "") print "?"; else printf "%.1f", (b - a) * 1000 }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$start" "$reload" "$ms" "${rss:-?}" "${faults:-?}" "$outside" >> "$WORK/times.tsv"
         sleep "$GAP"
     done
     grep -q "1 changed, $((RULES - 1)) unchanged" "$WORK/daemon.log" || { echo "unexpected summary:" >&2; grep "reloaded " "$WORK/daemon.log" | tail -1 >&2; exit 1; }
     kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=""
+    pkill -P "$STAMP_PID" 2>/dev/null; kill "$STAMP_PID" 2>/dev/null; wait "$STAMP_PID" 2>/dev/null; STAMP_PID=""
 done
 
 echo "$RULES rules, $LISTENERS listeners, $STARTS starts x $RELOADS reloads, first HUP ${FIRST_DELAY}s after start"
-echo "start reload ms rss_mb minor_faults"
+echo "start reload ms rss_mb minor_faults outside_ms"
 cat "$WORK/times.tsv"
 echo "median per reload position (ms):"
 for reload in $(seq 1 "$RELOADS"); do
     awk -F'\t' -v r="$reload" '$2 == r { print $3 }' "$WORK/times.tsv" | sort -n |
         awk -v r="$reload" '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "  reload %d: %.1f\n", r, m }'
 done
-awk -F'\t' '{ print $3 }' "$WORK/times.tsv" | sort -n |
-    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "all: median %.1f, max %.1f\n", m, v[NR] }'
+for column in 3 6; do
+    awk -F'\t' -v c="$column" '{ print $c }' "$WORK/times.tsv" | grep -v '?' | sort -n |
+        awk -v c="$column" '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+            printf "all, %s: median %.1f, max %.1f\n", (c == 3 ? "daemon (ms)" : "outside (ms)"), m, v[NR] }'
+done

@@ -28,9 +28,6 @@ public sealed record DaemonDependencies
 
     public int ProcessId { get; init; } = Environment.ProcessId;
 
-    /// <summary>When the reload warm-up starts after the daemon does; null: no warm-up.</summary>
-    public TimeSpan? ReloadWarmUpDelay { get; init; } = ReloadWarmUp.DefaultDelay;
-
     public static DaemonDependencies Production(TextWriter stdout, TextWriter stderr) => new()
     {
         LoadRules = RuleFileLoader.Load,

@@ -17,6 +17,7 @@ public static class EndReasonText
         EndReason.SessionLimitReached => "session limit reached",
         EndReason.AdministrativeTermination => "administrative termination",
         EndReason.Blocked => "blocked",
+        EndReason.LocalResourceLimit => "local resource limit",
         _ => "unknown",
     };
 
@@ -26,7 +27,8 @@ public static class EndReasonText
         or EndReason.IoTimeout
         or EndReason.ConnectTimeout
         or EndReason.TcpFinWaitTimeout
-        or EndReason.SessionLimitReached;
+        or EndReason.SessionLimitReached
+        or EndReason.LocalResourceLimit;
 
     /// <summary>Sessions that were refused rather than forwarded: they are written as block lines.</summary>
     public static bool IsRefusal(EndReason reason) => reason is EndReason.Blocked or EndReason.SessionLimitReached;

@@ -30,6 +30,12 @@ public enum EndReason
     SessionLimitReached,
     AdministrativeTermination,
     Blocked,
+
+    /// <summary>
+    /// This host ran out of something the session needed (descriptors, socket buffers) before it
+    /// could open its outgoing side: neither the client's fault nor the target's.
+    /// </summary>
+    LocalResourceLimit,
 }
 
 /// <summary>Direction of one I/O operation.</summary>

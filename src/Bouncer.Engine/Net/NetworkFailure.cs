@@ -13,6 +13,12 @@ internal enum FailureKind
 
     /// <summary>Any other network error (refused, unreachable, timed out).</summary>
     Error,
+
+    /// <summary>
+    /// This process or host is out of descriptors (EMFILE, ENFILE) or socket buffers (ENOBUFS): a
+    /// state that passes once sessions end, not a failure of the peer or of the listener.
+    /// </summary>
+    ResourceLimit,
 }
 
 /// <summary>An expected network failure turned into data: its kind and the text the log shows in parentheses.</summary>

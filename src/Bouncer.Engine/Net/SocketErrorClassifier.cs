@@ -38,8 +38,9 @@ internal static class SocketErrorClassifier
         SocketError.AddressAlreadyInUse => new(FailureKind.Error, error, "Address already in use"),
         SocketError.AddressNotAvailable => new(FailureKind.Error, error, "Cannot assign requested address"),
         SocketError.AccessDenied => new(FailureKind.Error, error, "Permission denied"),
-        SocketError.TooManyOpenSockets => new(FailureKind.Error, error, "Too many open files"),
-        SocketError.NoBufferSpaceAvailable => new(FailureKind.Error, error, "No buffer space available"),
+        // EMFILE and ENFILE both arrive as TooManyOpenSockets.
+        SocketError.TooManyOpenSockets => new(FailureKind.ResourceLimit, error, "Too many open files"),
+        SocketError.NoBufferSpaceAvailable => new(FailureKind.ResourceLimit, error, "No buffer space available"),
         SocketError.HostNotFound or SocketError.NoData => new(FailureKind.Error, error, "Host not found"),
         _ => new(FailureKind.Error, error, error.ToString()),
     };

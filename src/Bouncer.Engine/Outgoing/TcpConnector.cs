@@ -24,12 +24,14 @@ internal sealed class TcpConnector
 
     private readonly TargetResolver _targets;
     private readonly RateLimitedLog _warnings;
+    private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
 
-    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, bool keepAlive)
+    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive)
     {
         _targets = targets;
         _warnings = warnings;
+        _descriptors = descriptors;
         _keepAlive = keepAlive;
     }
 
@@ -51,7 +53,19 @@ internal sealed class TcpConnector
             return new ConnectResult(null, null, null, EndReason.RemotePeerError, $"Host not found: {rule.Target.Hostname}");
         }
 
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
+        try
+        {
+            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _descriptors.Check(socket);
+        }
+        catch (SocketException exception)
+        {
+            // Out of descriptors: this session ends, the host's state is logged once per interval.
+            var failure = SocketErrorClassifier.Classify(exception);
+            return new ConnectResult(null, target, null, LocalFailure(rule, failure), failure.Detail);
+        }
+
         try
         {
             var source = SourceAddressSelector.Select(rule, settings, local.Address, target.AddressFamily);
@@ -62,7 +76,7 @@ internal sealed class TcpConnector
         {
             socket.Dispose();
             var failure = SocketErrorClassifier.Classify(exception);
-            return new ConnectResult(null, target, null, EndReason.RemotePeerError, $"cannot bind source address: {failure.Detail}");
+            return new ConnectResult(null, target, null, LocalFailure(rule, failure), $"cannot bind source address: {failure.Detail}");
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -91,8 +105,23 @@ internal sealed class TcpConnector
             }
 
             var failure = SocketErrorClassifier.Classify(exception);
-            return new ConnectResult(null, target, outgoing, EndReason.RemotePeerError, failure.Detail);
+            return new ConnectResult(null, target, outgoing, LocalFailure(rule, failure), failure.Detail);
         }
+    }
+
+    /// <summary>
+    /// The end reason of a failure on our side of the outgoing connection: a local resource limit
+    /// (reported once per interval for the whole process), otherwise the target's or the path's fault.
+    /// </summary>
+    private EndReason LocalFailure(Rule rule, NetworkFailure failure)
+    {
+        if (failure.Kind != FailureKind.ResourceLimit)
+        {
+            return EndReason.RemotePeerError;
+        }
+
+        ResourceShortageNotice.Report(_warnings, $"opening the outgoing tcp socket of {rule.Label}", failure.Detail);
+        return EndReason.LocalResourceLimit;
     }
 
     private static void BindSource(Socket socket, IPAddress? source, int samePort)

@@ -3,6 +3,7 @@ using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
+using Bouncer.Engine.Net;
 using Bouncer.Engine.State;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
@@ -26,4 +27,7 @@ internal sealed record EngineServices(
 {
     /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
     public RuleStatisticsRegistry Statistics { get; init; } = new();
+
+    /// <summary>The descriptors kept free for the runtime; tests replace it to simulate a low limit.</summary>
+    public DescriptorHeadroom Descriptors { get; init; } = DescriptorHeadroom.ForThisProcess;
 }

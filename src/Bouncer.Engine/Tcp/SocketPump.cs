@@ -43,7 +43,7 @@ internal sealed class SocketPump
     // Pause at 256 KiB, resume at 128 KiB: the kernel's socket buffers on either side already hold
     // megabytes, so a deeper pipe adds memory per bulk session, not throughput (paired quick runs
     // against 1 MiB/512 KiB were the same within the machine's spread, 530–790 MB/s both).
-    private static readonly PipeOptions BulkOptions = new(
+    internal static readonly PipeOptions BulkOptions = new(
         pool: MemoryPool<byte>.Shared,
         readerScheduler: PipeScheduler.Inline,
         writerScheduler: PipeScheduler.Inline,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Net;
 using Bouncer.Engine.Outgoing;
@@ -13,23 +14,47 @@ namespace Bouncer.Engine.Tcp;
 /// owned by the engine's <see cref="SessionTracker"/>; the loop itself only accepts, so a slow
 /// name lookup or connect never holds up the next client.
 /// </summary>
+/// <remarks>
+/// Out of descriptors (EMFILE, ENFILE, or a descriptor from the engine's reserve,
+/// <see cref="DescriptorHeadroom"/>) the listening socket stays readable, so retrying at once
+/// would spin. The loop backs off for <see cref="ResourceBackoff"/> and tries again; the other
+/// waiting clients stay in the kernel's listen queue and are served once sessions end and free
+/// descriptors. Only a connection that was accepted into the reserve is closed at once. The
+/// classic alternative, a spare descriptor to accept and close every excess client, was not
+/// taken: it turns away clients that a moment later could have been served, and another thread
+/// can take the descriptor it frees before the accept does. A client that will not wait has its
+/// own connect timeout.
+/// </remarks>
 internal sealed class TcpAcceptLoop : IListenerService
 {
-    private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(100);
+    /// <summary>Ten tries a second per listener: no spinning, and service resumes within a tenth of a second.</summary>
+    public static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly Socket _socket;
     private readonly EngineServices _services;
     private readonly TcpConnector _connector;
     private readonly IPEndPoint? _boundLocal;
+    private readonly Func<Socket, CancellationToken, ValueTask<Socket>> _accept;
+    private readonly Func<TimeSpan, CancellationToken, Task> _pause;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    public TcpAcceptLoop(ListenerKey key, Socket socket, EngineServices services, TcpConnector connector)
+    /// <param name="accept">Tests replace the accept call, to make it fail as the system would.</param>
+    /// <param name="pause">Tests replace the back-off wait, to see that every failure waits.</param>
+    public TcpAcceptLoop(
+        ListenerKey key,
+        Socket socket,
+        EngineServices services,
+        TcpConnector connector,
+        Func<Socket, CancellationToken, ValueTask<Socket>>? accept = null,
+        Func<TimeSpan, CancellationToken, Task>? pause = null)
     {
         Key = key;
         _socket = socket;
         _services = services;
         _connector = connector;
+        _accept = accept ?? (static (listener, cancellationToken) => listener.AcceptAsync(cancellationToken));
+        _pause = pause ?? Task.Delay;
 
         // Every connection of a listener bound to one address reaches that address, so a session
         // need not ask the kernel for it (getsockname); a wildcard's connections each reach one of
@@ -56,7 +81,8 @@ internal sealed class TcpAcceptLoop : IListenerService
             Socket accepted;
             try
             {
-                accepted = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                accepted = await _accept(_socket, cancellationToken).ConfigureAwait(false);
+                _services.Descriptors.Check(accepted);
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -71,9 +97,17 @@ internal sealed class TcpAcceptLoop : IListenerService
                     continue; // The client gave up before we accepted it.
                 }
 
-                // Out of descriptors or buffers: say so (once in a while) and give the system a moment.
-                _services.Warnings.Warning($"accept:{Key}", $"accept on tcp {Key.Endpoint} failed: {failure.Detail}");
-                await Task.Delay(ResourceBackoff, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (failure.Kind == FailureKind.ResourceLimit)
+                {
+                    ResourceShortageNotice.Report(_services.Warnings, $"accepting on tcp {Key.Endpoint}", failure.Detail);
+                }
+                else
+                {
+                    _services.Warnings.Warning($"accept:{Key}", $"accept on tcp {Key.Endpoint} failed: {failure.Detail}");
+                }
+
+                // Whatever it was, the listener stays; retrying at once could spin on it.
+                await _pause(ResourceBackoff, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
+using Bouncer.Engine.Net;
 using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.State;
@@ -264,7 +266,19 @@ internal sealed class UdpFlow : ITrackedSession
         }
         catch (SocketException e)
         {
-            Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(e.SocketErrorCode));
+            // Opening the outgoing socket (or the first send) failed. Out of descriptors is this
+            // host's state, reported once per interval for the process; anything else is the path's.
+            var failure = SocketErrorClassifier.Classify(e);
+            if (failure.Kind == FailureKind.ResourceLimit)
+            {
+                ResourceShortageNotice.Report(_services.Warnings, $"opening the outgoing udp socket of {_identity?.Rule.Label}", failure.Detail);
+                Close(EndReason.LocalResourceLimit, failure.Detail);
+            }
+            else
+            {
+                Close(EndReason.RemotePeerError, failure.Detail);
+            }
+
             return false;
         }
         finally
@@ -345,6 +359,7 @@ internal sealed class UdpFlow : ITrackedSession
         var connect = settings.UdpConnectDestination;
         var source = SourceAddressSelector.Select(rule, settings, Local.Address, target.AddressFamily);
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
+        _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
         var failed = UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule);
         if (failed is not null)

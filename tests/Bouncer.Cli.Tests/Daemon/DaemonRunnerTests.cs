@@ -234,20 +234,29 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task ReloadsRightAfterStartEndTheWarmUpAndStillStopCleanly()
+    public async Task ABadFileBetweenTwoGoodOnesKeepsTheFirstAndTheNextGoodOneApplies()
     {
-        var runner = Runner(new DaemonOptions(), warmUpDelay: TimeSpan.Zero);
+        var runner = Runner(new DaemonOptions());
         var run = runner.RunAsync(CancellationToken.None);
         await runner.Started.WaitAsync(Generous);
+        var first = TestRules.Table(TestRules.Pass(1, listen: "192.0.2.11"));
+        var second = TestRules.Table(TestRules.Pass(1, listen: "192.0.2.12"));
 
+        _rules = new CompileResult(first, []);
         runner.Commands.TryWrite(DaemonCommand.Reload);
-        await WaitUntilAsync(() => ReloadTimes().Count == 1);
+        await WaitUntilAsync(() => _engine.Reloads.Count == 1);
+        _rules = new CompileResult(null, [new Diagnostic(Severity.Error, new SourcePosition("bouncer.conf", 3, 1), "unknown keyword")]);
         runner.Commands.TryWrite(DaemonCommand.Reload);
-        await WaitUntilAsync(() => ReloadTimes().Count == 2);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("running configuration is unchanged", StringComparison.Ordinal));
+        _rules = new CompileResult(second, []);
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _engine.Reloads.Count == 2);
         runner.Commands.TryWrite(DaemonCommand.Stop);
 
         Assert.Equal(0, await run.WaitAsync(Generous));
-        Assert.Equal(2, _engine.Reloads.Count);
+        Assert.Collection(_engine.Reloads, table => Assert.Same(first, table), table => Assert.Same(second, table));
+        Assert.Equal(2, ReloadTimes().Count);
+        Assert.Contains("error: reload of bouncer.conf failed after", _stderr.ToString(), StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 20_000)]
@@ -373,7 +382,7 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     private DaemonRunner Runner(
-        DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null, TimeSpan? warmUpDelay = null) =>
+        DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null) =>
         new(options with { ConfigPath = "bouncer.conf" }, new DaemonDependencies
         {
             LoadRules = loadRules ?? (_ =>
@@ -388,7 +397,6 @@ public sealed class DaemonRunnerTests : IDisposable
             HandleSignals = false,
             PublishGlobalLogger = false,
             ProcessId = 4242,
-            ReloadWarmUpDelay = warmUpDelay,
         });
 
     /// <summary>Records what the runner asks of the engine.</summary>

@@ -43,13 +43,16 @@ internal sealed class DaemonProcess : IDisposable
 
     /// <param name="environment">Variables set for the daemon on top of the test host's.</param>
     /// <param name="readLog">False: nobody reads stderr until <see cref="StartReadingLog"/>, as with a stuck journald or a paused pager.</param>
+    /// <param name="wrap">Changes how the daemon is started, for example under a descriptor limit (<see cref="DescriptorLimit"/>).</param>
     public static DaemonProcess Start(
         IEnumerable<string> args,
         string? notifySocket = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        bool readLog = true)
+        bool readLog = true,
+        Action<ProcessStartInfo>? wrap = null)
     {
         var start = BouncerStartInfo.For(args);
+        wrap?.Invoke(start);
         if (notifySocket is not null)
         {
             start.Environment["NOTIFY_SOCKET"] = notifySocket;

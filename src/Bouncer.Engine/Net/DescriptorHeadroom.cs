@@ -1,0 +1,76 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Bouncer.Engine.Net;
+
+/// <summary>
+/// Keeps the last few descriptors of the process's limit (RLIMIT_NOFILE) free for the runtime. The
+/// framework-dependent runtime needs descriptors to start a thread (a signal handler, a thread-pool
+/// worker); with none free it aborts ("Out of memory.") or its thread pool stops growing, and the
+/// flows that would have freed descriptors never time out: measured under a 256-descriptor limit
+/// with 400 UDP clients, the daemon hung or died in most runs. Logging, reloads and name lookups
+/// need a descriptor too. So a socket the engine opens (accepted, outgoing TCP, a UDP flow's) whose
+/// number falls within the reserve is closed again and counts as out of descriptors. The check is
+/// exact without bookkeeping: Linux gives out the lowest free number, so a new descriptor at
+/// number n means 0 to n-1 are all taken.
+/// </summary>
+internal sealed partial class DescriptorHeadroom
+{
+    private const int ResourceNoFile = 7; // RLIMIT_NOFILE on Linux
+    private const int MaxReserve = 32;
+
+    private readonly long _firstReserved;
+
+    /// <param name="limit">The soft limit on open descriptors; <see cref="long.MaxValue"/> for none.</param>
+    public DescriptorHeadroom(long limit)
+    {
+        Reserve = limit == long.MaxValue ? 0 : (int)Math.Min(MaxReserve, limit / 4);
+        _firstReserved = limit == long.MaxValue ? long.MaxValue : limit - Reserve;
+    }
+
+    /// <summary>This process's soft limit, read once; no reserve where there is no such limit to read.</summary>
+    public static DescriptorHeadroom ForThisProcess { get; } = new(ReadLimit());
+
+    /// <summary>How many descriptors are kept free.</summary>
+    public int Reserve { get; }
+
+    /// <summary>Whether a descriptor with this number is one of the reserved ones.</summary>
+    public bool IsReserved(long descriptor) => descriptor >= _firstReserved;
+
+    /// <summary>
+    /// Closes <paramref name="socket"/> and throws what the system would have thrown without the
+    /// reserve (EMFILE, as <see cref="SocketError.TooManyOpenSockets"/>) when its descriptor is one
+    /// of the reserved ones, so callers handle both the same way.
+    /// </summary>
+    public void Check(Socket socket)
+    {
+        if (_firstReserved == long.MaxValue || !IsReserved(socket.SafeHandle.DangerousGetHandle()))
+        {
+            return;
+        }
+
+        socket.Dispose();
+        throw new SocketException((int)SocketError.TooManyOpenSockets);
+    }
+
+    private static long ReadLimit()
+    {
+        if (!OperatingSystem.IsLinux() || GetLimit(ResourceNoFile, out var limit) != 0 || limit.Current > long.MaxValue)
+        {
+            return long.MaxValue;
+        }
+
+        return (long)limit.Current;
+    }
+
+    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
+    private static partial int GetLimit(int resource, out ResourceLimit limit);
+
+    /// <summary>struct rlimit: rlim_t is an unsigned long.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ResourceLimit
+    {
+        public nuint Current;
+        public nuint Maximum;
+    }
+}

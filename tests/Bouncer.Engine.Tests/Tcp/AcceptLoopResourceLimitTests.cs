@@ -1,0 +1,176 @@
+using System.Collections.Immutable;
+using System.Net.Sockets;
+using System.Text;
+using Bouncer.Engine.Diagnostics;
+using Bouncer.Engine.Events;
+using Bouncer.Engine.Limits;
+using Bouncer.Engine.Listening;
+using Bouncer.Engine.Net;
+using Bouncer.Engine.Outgoing;
+using Bouncer.Engine.Sessions;
+using Bouncer.Engine.Tcp;
+using Bouncer.Engine.Tests.Support;
+using Bouncer.Rules.Matching;
+using Bouncer.Rules.Model;
+using static Bouncer.Engine.Tests.Support.RuleBuilder;
+
+namespace Bouncer.Engine.Tests.Tcp;
+
+/// <summary>
+/// An accept loop whose accept fails the way it does out of descriptors (EMFILE arrives as
+/// TooManyOpenSockets): the loop must neither stop nor spin, must say so once, and must serve the
+/// client that waited in the listen queue once accepting works again.
+/// </summary>
+public sealed class AcceptLoopResourceLimitTests
+{
+    private const int Failures = 50;
+
+    [Fact(Timeout = 30_000)]
+    public async Task Out_of_descriptors_it_waits_after_every_failure_logs_once_and_then_serves_the_waiting_client()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var table = Table(Pass(1, listen, target.EndPoint));
+        var log = new RecordingLog();
+        using var stopping = new CancellationTokenSource();
+        var services = Services(table, log, stopping.Token);
+        var listener = table.Listeners.Single();
+        var attempts = 0;
+        var pauses = new List<TimeSpan>();
+        var loop = new TcpAcceptLoop(
+            listener.Key,
+            ListenerSocketFactory.Bind(listener),
+            services,
+            new TcpConnector(new TargetResolver(services.Resolver), services.Warnings, services.Descriptors, keepAlive: true),
+            accept: (socket, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
+                ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.TooManyOpenSockets))
+                : socket.AcceptAsync(cancellationToken),
+            pause: (delay, _) =>
+            {
+                lock (pauses)
+                {
+                    pauses.Add(delay);
+                }
+
+                return Task.CompletedTask;
+            });
+
+        // The client is in the listen queue before the loop runs into the limit.
+        using var client = await TestNet.ConnectAsync(listen);
+        loop.Start();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("after the limit"), timeout.Token);
+            var echoed = await TestNet.ReceiveExactlyAsync(client, "after the limit".Length, timeout.Token);
+            Assert.Equal("after the limit", Encoding.ASCII.GetString(echoed));
+        }
+        finally
+        {
+            await loop.StopAsync();
+            await stopping.CancelAsync();
+            services.Tracker.TerminateAll(EndReason.AdministrativeTermination);
+            await services.Tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+
+        // Every failure waited before the next try (no spinning), with the back-off meant for it.
+        Assert.Equal(Failures, pauses.Count);
+        Assert.All(pauses, delay => Assert.Equal(TcpAcceptLoop.ResourceBackoff, delay));
+        Assert.InRange(attempts, Failures + 1, Failures + 2);
+
+        // One line for all fifty, not one each; nothing else went wrong.
+        var notice = Assert.Single(log.Warnings);
+        Assert.Equal($"warning: local resource limit while accepting on tcp {listener.Key.Endpoint}: Too many open files; service resumes by itself once sessions end and free descriptors", notice);
+        Assert.DoesNotContain(log.Lines, line => line.StartsWith("error: ", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_connection_accepted_into_the_descriptor_reserve_is_closed_and_counts_as_out_of_descriptors()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var table = Table(Pass(1, listen, target.EndPoint));
+        var log = new RecordingLog();
+        using var stopping = new CancellationTokenSource();
+
+        // A limit of one descriptor: every socket the process opens is in the reserve.
+        var services = Services(table, log, stopping.Token) with { Descriptors = new DescriptorHeadroom(limit: 1) };
+        var listener = table.Listeners.Single();
+        var pauses = 0;
+        var loop = new TcpAcceptLoop(
+            listener.Key,
+            ListenerSocketFactory.Bind(listener),
+            services,
+            new TcpConnector(new TargetResolver(services.Resolver), services.Warnings, services.Descriptors, keepAlive: true),
+            pause: (_, _) =>
+            {
+                Interlocked.Increment(ref pauses);
+                return Task.CompletedTask;
+            });
+
+        using var client = await TestNet.ConnectAsync(listen);
+        loop.Start();
+        try
+        {
+            Assert.NotEqual("open", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(20)));
+        }
+        finally
+        {
+            await loop.StopAsync();
+        }
+
+        Assert.True(pauses >= 1);
+        Assert.Equal(0, target.Accepted);
+        Assert.Contains(log.Warnings, line => line.Contains("local resource limit while accepting on tcp", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(256, 32, 223, 224)]
+    [InlineData(40, 10, 29, 30)]
+    [InlineData(1, 0, 0, 1)]
+    public void The_reserve_is_the_top_of_the_limit_at_most_32_and_a_quarter(long limit, int reserve, long lastFree, long firstReserved)
+    {
+        var headroom = new DescriptorHeadroom(limit);
+
+        Assert.Equal(reserve, headroom.Reserve);
+        Assert.False(headroom.IsReserved(lastFree));
+        Assert.True(headroom.IsReserved(firstReserved));
+    }
+
+    [Fact]
+    public void Without_a_limit_nothing_is_reserved()
+    {
+        var headroom = new DescriptorHeadroom(long.MaxValue);
+
+        Assert.Equal(0, headroom.Reserve);
+        Assert.False(headroom.IsReserved(int.MaxValue));
+    }
+
+    [Theory]
+    [InlineData(SocketError.TooManyOpenSockets, "Too many open files")]
+    [InlineData(SocketError.NoBufferSpaceAvailable, "No buffer space available")]
+    public void Running_out_of_descriptors_or_buffers_is_a_resource_limit_not_an_error_of_the_peer(SocketError error, string detail)
+    {
+        var failure = SocketErrorClassifier.Classify(new SocketException((int)error));
+
+        Assert.Equal(FailureKind.ResourceLimit, failure.Kind);
+        Assert.Equal(detail, failure.Detail);
+    }
+
+    private static EngineServices Services(RuleTable table, RecordingLog log, CancellationToken stopping)
+    {
+        var options = new EngineOptions();
+        var resolver = new FakeResolver();
+        var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
+        return new EngineServices(
+            options,
+            () => snapshot,
+            new RuleMatcher(resolver),
+            resolver,
+            new LimitRegistry(),
+            new SessionEventPublisher(new RecordingSink(), log, options.Debug),
+            new SessionTracker(log),
+            new RateLimitedLog(log, TimeSpan.FromMinutes(10)),
+            stopping);
+    }
+}
