@@ -164,7 +164,9 @@ public sealed class DaemonRunnerTests : IDisposable
         await WaitUntilAsync(() => _stderr.ToString().Contains("running configuration is unchanged", StringComparison.Ordinal));
 
         Assert.False(run.IsCompleted);
-        Assert.Equal(2, _loads);
+
+        // The start, then one reload for the burst, or two when the loop woke between the writes.
+        Assert.InRange(_loads, 2, 3);
         var text = _stderr.ToString();
         Assert.Contains("error: bouncer.conf:7:31: error: netmask not allowed on to:\n", text, StringComparison.Ordinal);
         Assert.Contains("warning: bouncer.conf:2:1: warning: timeout.negotiate has no effect\n", text, StringComparison.Ordinal);
