@@ -150,6 +150,7 @@ public sealed class BouncerEngine : IAsyncDisposable
 
         await _listeners.CloseAllAsync().ConfigureAwait(false);
         bool drained;
+        var cutShort = false;
         try
         {
             drained = await _tracker.WaitAllAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
@@ -157,11 +158,14 @@ public sealed class BouncerEngine : IAsyncDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             drained = _tracker.Count == 0;
+            cutShort = true;
         }
 
         if (!drained)
         {
-            _log.Info($"drain deadline passed: closing {_tracker.Count} session(s)");
+            _log.Info(cutShort
+                ? $"drain cut short: resetting {_tracker.Count} session(s)"
+                : $"drain deadline passed: resetting {_tracker.Count} session(s)");
         }
 
         // Also ends sessions still matching or connecting, which the drain does not wait for.

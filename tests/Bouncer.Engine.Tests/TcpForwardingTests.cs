@@ -226,7 +226,32 @@ public sealed class TcpForwardingTests
     }
 
     [Fact(Timeout = 20_000)]
-    public async Task Stop_terminates_sessions_left_after_the_drain_deadline()
+    public async Task Stop_resets_both_sides_of_sessions_left_after_the_drain_deadline()
+    {
+        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        target.Bind(new IPEndPoint(TestNet.NextAddress(), 0));
+        target.Listen();
+        var listen = TestNet.FreeEndPoint();
+        var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, (IPEndPoint)target.LocalEndPoint!)));
+        await using (bouncer)
+        {
+            using var client = await TestNet.ConnectAsync(listen);
+            using var accepted = await target.AcceptAsync();
+            await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+
+            await bouncer.Engine.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+
+            var closed = await bouncer.Events.WaitForClosedAsync(1);
+            Assert.Equal(EndReason.AdministrativeTermination, closed.Reason);
+            Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(5)));
+            Assert.Equal("reset", await TestNet.WaitForEndAsync(accepted, TimeSpan.FromSeconds(5)));
+            Assert.Equal(0, bouncer.Engine.ActiveSessions);
+            Assert.Contains("info: drain deadline passed: resetting 1 session(s)", bouncer.Log.Lines);
+        }
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_stop_cut_short_resets_the_sessions_and_does_not_claim_the_deadline_passed()
     {
         await using var target = TestServer.Echo();
         var listen = TestNet.FreeEndPoint();
@@ -235,13 +260,15 @@ public sealed class TcpForwardingTests
         {
             using var client = await TestNet.ConnectAsync(listen);
             await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
+            using var hurry = new CancellationTokenSource();
 
-            await bouncer.Engine.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            var stop = bouncer.Engine.StopAsync(TimeSpan.FromMinutes(5), hurry.Token);
+            await hurry.CancelAsync();
+            await stop.WaitAsync(TimeSpan.FromSeconds(10));
 
-            var closed = await bouncer.Events.WaitForClosedAsync(1);
-            Assert.Equal(EndReason.AdministrativeTermination, closed.Reason);
-            Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(5)));
-            Assert.Equal(0, bouncer.Engine.ActiveSessions);
+            Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(5)));
+            Assert.Contains("info: drain cut short: resetting 1 session(s)", bouncer.Log.Lines);
+            Assert.DoesNotContain(bouncer.Log.Lines, l => l.Contains("deadline", StringComparison.Ordinal));
         }
     }
 }

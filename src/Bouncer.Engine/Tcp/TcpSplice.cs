@@ -151,8 +151,12 @@ internal sealed class TcpSplice
         }
     }
 
-    /// <summary>Ends the session from outside (timeout, shutdown): both sockets are closed.</summary>
-    public void Terminate(EndReason reason) => End(reason, null, reset: false);
+    /// <summary>
+    /// Ends the session from outside. A timeout closes both sides gracefully, as the peers would
+    /// themselves. A session cut short (drain deadline, second stop request) is reset on both
+    /// sides, so that neither the client nor the target takes a truncated transfer for a whole one.
+    /// </summary>
+    public void Terminate(EndReason reason) => End(reason, null, reset: reason == EndReason.AdministrativeTermination);
 
     /// <summary>
     /// A reset closes at once with linger 0 (RST). A graceful end only shuts both directions down:
