@@ -14,8 +14,8 @@ namespace Bouncer.Cli.Daemon;
 
 /// <summary>
 /// <c>bouncer -f FILE</c>: load the rules, set up logging, bind, write the pid file, drop root when
-/// <c>user.unprivileged</c> asks (<see cref="PrivilegeDrop"/>), tell systemd, then serve until told to stop. Everything that happens while running arrives as a
-/// <see cref="DaemonCommand"/> on one channel (signals, <c>--watch</c>, cancellation) and is handled
+/// <c>user.unprivileged</c> asks (<see cref="PrivilegeDrop"/>), tell systemd, then serve until told
+/// to stop. Everything that happens while running arrives as a <see cref="DaemonCommand"/> on one channel (signals, <c>--watch</c>, cancellation) and is handled
 /// by one awaited loop, one command at a time, so reload, state dump and stop never overlap.
 /// </summary>
 public sealed class DaemonRunner
@@ -43,7 +43,7 @@ public sealed class DaemonRunner
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
     public ChannelWriter<DaemonCommand> Commands => _commands;
 
-    /// <summary>Completes once the listeners are bound and the pid file is written.</summary>
+    /// <summary>Completes once the listeners are bound, the pid file is written and root dropped (if asked).</summary>
     public Task Started => _started.Task;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -115,27 +115,11 @@ public sealed class DaemonRunner
             return ExitCodes.EnvironmentError;
         }
 
-        // Last of the start's root work: the log files (opened above, before binding) and the pid
-        // file may be in root's directories, and their open descriptors stay writable after the
-        // drop, because the kernel checks permissions at open. It comes before the start line, the
-        // systemd READY=1 and --watch, so whatever sees the daemon ready sees its final identity.
-        if (plan.Notice is { } notice)
+        if (!DropPrivileges(privileges, plan, log))
         {
-            log.Warning(notice);
-        }
-
-        if (plan.DropTo is { } user)
-        {
-            if (!privileges.TryDrop(user, out var report))
-            {
-                log.Error($"cannot drop root to user.unprivileged: {user.Name}: {report}; stopping rather than serving as root");
-                await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-                pidFile?.Dispose();
-                return ExitCodes.EnvironmentError;
-            }
-
-            _droppedTo = user;
-            log.Info($"dropped root: {report}");
+            await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            pidFile?.Dispose();
+            return ExitCodes.EnvironmentError;
         }
 
         _running = table;
@@ -169,6 +153,36 @@ public sealed class DaemonRunner
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Carries out <paramref name="plan"/>; false when the drop failed and the daemon must stop. Last
+    /// of the start's root work: the log files (opened before binding) and the pid file may be in
+    /// root's directories, and their open descriptors stay writable after the drop because the
+    /// kernel checks permissions at open. It comes before the start line, systemd's READY=1 and
+    /// --watch, so whatever sees the daemon ready sees its final identity.
+    /// </summary>
+    private bool DropPrivileges(PrivilegeDrop privileges, PrivilegePlan plan, EngineLog log)
+    {
+        if (plan.Notice is { } notice)
+        {
+            log.Warning(notice);
+        }
+
+        if (plan.DropTo is not { } user)
+        {
+            return true;
+        }
+
+        if (!privileges.TryDrop(user, out var report))
+        {
+            log.Error($"cannot drop root to user.unprivileged: {user.Name}: {report}; stopping rather than serving as root");
+            return false;
+        }
+
+        _droppedTo = user;
+        log.Info($"dropped root: {report}");
+        return true;
     }
 
     /// <summary>

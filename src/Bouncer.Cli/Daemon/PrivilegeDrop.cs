@@ -6,7 +6,7 @@ using Bouncer.Rules.Model;
 namespace Bouncer.Cli.Daemon;
 
 /// <summary>
-/// <c>user.unprivileged</c> (design §5.4): a daemon started as root binds its listeners, opens its
+/// <c>user.unprivileged</c> (specification §5.4): a daemon started as root binds its listeners, opens its
 /// log files and pid file, then becomes that user for good: setgroups to the user's one group,
 /// setresgid, setresuid, all through libc so every thread changes. Then it checks the result
 /// rather than trusting it: every id is the user's, root cannot be taken back, and no thread kept
