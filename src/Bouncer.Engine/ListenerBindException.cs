@@ -1,3 +1,5 @@
+using Bouncer.Rules.Model;
+
 namespace Bouncer.Engine;
 
 /// <summary>A listener could not be bound; <see cref="Exception.Message"/> is the one line an operator reads.</summary>
@@ -16,4 +18,10 @@ public sealed class ListenerBindException : Exception
         : base(message)
     {
     }
+
+    /// <summary>
+    /// The listener that failed, when the failure is one socket's (the daemon explains a refused
+    /// low port after it has dropped root); null otherwise.
+    /// </summary>
+    public Listener? Listener { get; init; }
 }

@@ -28,6 +28,9 @@ public sealed record DaemonDependencies
 
     public int ProcessId { get; init; } = Environment.ProcessId;
 
+    /// <summary>Who the process is, for <c>user.unprivileged</c>; tests that run as root pass a stand-in so the test host keeps its ids.</summary>
+    public IProcessCredentials Credentials { get; init; } = ProcessCredentials.Instance;
+
     public static DaemonDependencies Production(TextWriter stdout, TextWriter stderr) => new()
     {
         LoadRules = RuleFileLoader.Load,

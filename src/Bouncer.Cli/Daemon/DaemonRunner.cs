@@ -13,9 +13,9 @@ using Serilog.Events;
 namespace Bouncer.Cli.Daemon;
 
 /// <summary>
-/// <c>bouncer -f FILE</c>: load the rules, set up logging, bind, write the pid file, tell systemd,
-/// then serve until told to stop. Everything that happens while running arrives as a
-/// <see cref="DaemonCommand"/> on one channel (signals, <c>--watch</c>, cancellation) and is handled
+/// <c>bouncer -f FILE</c>: load the rules, set up logging, bind, write the pid file, drop root when
+/// <c>user.unprivileged</c> asks (<see cref="PrivilegeDrop"/>), tell systemd, then serve until told
+/// to stop. Everything that happens while running arrives as a <see cref="DaemonCommand"/> on one channel (signals, <c>--watch</c>, cancellation) and is handled
 /// by one awaited loop, one command at a time, so reload, state dump and stop never overlap.
 /// </summary>
 public sealed class DaemonRunner
@@ -30,6 +30,8 @@ public sealed class DaemonRunner
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _uptime = new();
     private RuleTable _running = null!;
+    private string? _startUnprivileged;
+    private UnixUser? _droppedTo;
 
     public DaemonRunner(DaemonOptions options, DaemonDependencies dependencies)
     {
@@ -41,7 +43,7 @@ public sealed class DaemonRunner
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
     public ChannelWriter<DaemonCommand> Commands => _commands;
 
-    /// <summary>Completes once the listeners are bound and the pid file is written.</summary>
+    /// <summary>Completes once the listeners are bound, the pid file is written and root dropped (if asked).</summary>
     public Task Started => _started.Task;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -54,6 +56,16 @@ public sealed class DaemonRunner
             return ExitCodes.ConfigurationError;
         }
 
+        // Before any file is opened or socket bound, so a start that cannot drop root does neither.
+        var privileges = new PrivilegeDrop(_dependencies.Credentials);
+        var plan = privileges.Plan(table.Settings.Users);
+        if (plan.Refusal is { } refusal)
+        {
+            await stderr.WriteLineAsync($"bouncer: {refusal}").ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
+        _startUnprivileged = table.Settings.Users.Unprivileged;
         LogPipeline pipeline;
         try
         {
@@ -68,10 +80,10 @@ public sealed class DaemonRunner
         using var logs = new LogPipelineHost(pipeline, _dependencies.PublishGlobalLogger);
         using var registration = cancellationToken.Register(() => _commands.TryWrite(DaemonCommand.Stop));
         using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_commands) : null;
-        return await ServeAsync(table, logs).ConfigureAwait(false);
+        return await ServeAsync(table, logs, privileges, plan).ConfigureAwait(false);
     }
 
-    private async Task<int> ServeAsync(RuleTable table, LogPipelineHost logs)
+    private async Task<int> ServeAsync(RuleTable table, LogPipelineHost logs, PrivilegeDrop privileges, PrivilegePlan plan)
     {
         var log = new EngineLog(logs);
         var engineOptions = new EngineOptions
@@ -100,6 +112,13 @@ public sealed class DaemonRunner
         {
             await _dependencies.Stderr.WriteLineAsync($"bouncer: cannot write pid file: {ex.Message}").ConfigureAwait(false);
             await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.EnvironmentError;
+        }
+
+        if (!DropPrivileges(privileges, plan, log))
+        {
+            await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            pidFile?.Dispose();
             return ExitCodes.EnvironmentError;
         }
 
@@ -134,6 +153,36 @@ public sealed class DaemonRunner
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Carries out <paramref name="plan"/>; false when the drop failed and the daemon must stop. Last
+    /// of the start's root work: the log files (opened before binding) and the pid file may be in
+    /// root's directories, and their open descriptors stay writable after the drop because the
+    /// kernel checks permissions at open. It comes before the start line, systemd's READY=1 and
+    /// --watch, so whatever sees the daemon ready sees its final identity.
+    /// </summary>
+    private bool DropPrivileges(PrivilegeDrop privileges, PrivilegePlan plan, EngineLog log)
+    {
+        if (plan.Notice is { } notice)
+        {
+            log.Warning(notice);
+        }
+
+        if (plan.DropTo is not { } user)
+        {
+            return true;
+        }
+
+        if (!privileges.TryDrop(user, out var report))
+        {
+            log.Error($"cannot drop root to user.unprivileged: {user.Name}: {report}; stopping rather than serving as root");
+            return false;
+        }
+
+        _droppedTo = user;
+        log.Info($"dropped root: {report}");
+        return true;
     }
 
     /// <summary>
@@ -298,7 +347,7 @@ public sealed class DaemonRunner
             }
             catch (ListenerBindException ex)
             {
-                failure = ex.Message;
+                failure = (_droppedTo is { } user ? PrivilegeDrop.ExplainBindFailure(ex, user) : null) ?? ex.Message;
             }
         }
 
@@ -326,6 +375,11 @@ public sealed class DaemonRunner
             // The engine's own comparison when it made one (it needs it to carry counters over).
             var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, _running);
             log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
+            if (_running.Settings.Users.Unprivileged != _startUnprivileged)
+            {
+                log.Warning($"user.unprivileged: {_running.Settings.Users.Unprivileged ?? "(none)"} takes effect at the next start; " +
+                    "a reload does not change the user bouncer runs as");
+            }
         }
 
         _dependencies.Notifier?.Ready(Status(engine));

@@ -48,7 +48,10 @@ internal static class ListenerSocketFactory
         catch (SocketException exception)
         {
             socket.Dispose();
-            throw new ListenerBindException($"{Describe(listener)}: {Cause(exception.SocketErrorCode, listener)}", exception);
+            throw new ListenerBindException($"{Describe(listener)}: {Cause(exception.SocketErrorCode, listener)}", exception)
+            {
+                Listener = listener,
+            };
         }
         catch
         {

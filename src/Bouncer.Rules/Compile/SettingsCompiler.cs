@@ -156,6 +156,9 @@ internal sealed class SettingsCompiler(ValueReader values, AddressReader address
             case "user.privileged":
                 if (values.Single(option, "a user name") is { } privileged)
                 {
+                    // Barefoot switches to this user whenever it needs privileges again; Bouncer
+                    // never does: after dropping to user.unprivileged the drop is for good.
+                    values.Warning(option.Position, "user.privileged: has no effect in Bouncer (it never takes privileges back after dropping to user.unprivileged); accepted for compatibility");
                     _settings = _settings with { Users = _settings.Users with { Privileged = privileged.Text } };
                 }
 

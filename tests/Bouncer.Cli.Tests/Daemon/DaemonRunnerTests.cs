@@ -21,6 +21,7 @@ public sealed class DaemonRunnerTests : IDisposable
     private readonly StringWriter _stdout = new(CultureInfo.InvariantCulture);
     private readonly SynchronizedStringWriter _stderr = new();
     private readonly FakeEngine _engine = new();
+    private FakeCredentials _credentials = new();
     private CompileResult _rules = new(TestRules.Table(TestRules.Pass(1, log: LogEvents.Connect)), []);
     private int _loads;
 
@@ -284,6 +285,132 @@ public sealed class DaemonRunnerTests : IDisposable
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task AnUnknownUnprivilegedUserFailsTheStartAsRootBeforeAnythingIsOpened()
+    {
+        _credentials = new FakeCredentials(userId: 0);
+        _rules = new CompileResult(WithUser("bouncer", TestRules.Pass(1)), []);
+        var pidPath = _directory.File("bouncer.pid");
+        var logPath = _directory.File("bouncer.log");
+
+        var code = await Runner(new DaemonOptions { PidFile = pidPath, LogFile = logPath }).RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(1, code);
+        Assert.Equal("bouncer: user.unprivileged: no user 'bouncer' on this host; refusing to start as root\n", _stderr.ToString());
+        Assert.Equal(0, _engine.Created);
+        Assert.False(File.Exists(pidPath));
+        Assert.False(File.Exists(logPath));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AsRootTheDaemonDropsAfterBindingAndTheLogsAndBeforeItSaysItStarted()
+    {
+        _credentials = new FakeCredentials(userId: 0, groupId: 0);
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1)), []);
+        var pidPath = _directory.File("bouncer.pid");
+        var runner = Runner(new DaemonOptions { PidFile = pidPath });
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.NotNull(_engine.StartedWith);
+        Assert.Equal(["setgroups 65534", "setresgid 65534", "setresuid 65534", "setresuid 0"], _credentials.Calls);
+        var text = _stderr.ToString();
+        var dropped = text.IndexOf("info: dropped root: now running as user nobody (uid 65534, gid 65534) with no capabilities", StringComparison.Ordinal);
+        Assert.InRange(dropped, 0, text.IndexOf("info: bouncer ", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task ADropThatFailsStopsTheEngineAndExitsThreeInsteadOfServingAsRoot()
+    {
+        _credentials = new FakeCredentials(userId: 0, groupId: 0);
+        _credentials.Refused.Add("setresuid");
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1)), []);
+        var pidPath = _directory.File("bouncer.pid");
+        var runner = Runner(new DaemonOptions { PidFile = pidPath });
+
+        var code = await runner.RunAsync(CancellationToken.None).WaitAsync(Generous);
+
+        Assert.Equal(3, code);
+        Assert.False(runner.Started.IsCompleted);
+        Assert.Equal(TimeSpan.Zero, _engine.DrainTimeout);
+        Assert.True(_engine.Disposed);
+        Assert.False(File.Exists(pidPath));
+        Assert.Contains(
+            "error: cannot drop root to user.unprivileged: nobody: setresuid(65534) failed: Operation not permitted (errno 1); stopping rather than serving as root\n",
+            _stderr.ToString(),
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("info: bouncer ", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task NotStartedAsRootTheSettingIsAWarningAndNothingIsChanged()
+    {
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1)), []);
+        var runner = Runner(new DaemonOptions());
+
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.Empty(_credentials.Calls);
+        Assert.Contains("warning: user.unprivileged: nobody has no effect: bouncer was not started as root (it runs as uid 1000)\n", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AfterTheDropAReloadThatNeedsALowPortIsRefusedAndSaysWhy()
+    {
+        _credentials = new FakeCredentials(userId: 0, groupId: 0);
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1, port: 8080)), []);
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        var added = TestRules.Pass(2, port: 81);
+        _engine.ReloadFailure = new ListenerBindException(
+            "pass(2) at bouncer.conf:10: cannot listen on tcp 192.0.2.10:81: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)",
+            new SocketException((int)SocketError.AccessDenied))
+        {
+            Listener = new Listener(TransportProtocol.Tcp, added.To.Endpoints[0], [added]),
+        };
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1, port: 8080), added), []);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("reload of", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.Matches(
+            @"error: reload of bouncer\.conf failed after \d+\.\d ms: pass\(2\) at bouncer\.conf:10: cannot listen on tcp 192\.0\.2\.10:81: " +
+            @"permission denied \(ports below 1024 need root or CAP_NET_BIND_SERVICE\): binding port 81 below 1024 needs CAP_NET_BIND_SERVICE, " +
+            @"which was dropped with user\.unprivileged: nobody; restart bouncer to bind it, or run it under systemd as that user with " +
+            @"AmbientCapabilities=CAP_NET_BIND_SERVICE instead of user\.unprivileged; the running configuration is unchanged",
+            _stderr.ToString());
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task AReloadThatChangesTheUserSaysItWaitsForTheNextStart()
+    {
+        _credentials = new FakeCredentials(userId: 0, groupId: 0);
+        _rules = new CompileResult(WithUser("nobody", TestRules.Pass(1)), []);
+        var runner = Runner(new DaemonOptions());
+        var run = runner.RunAsync(CancellationToken.None);
+        await runner.Started.WaitAsync(Generous);
+        _rules = new CompileResult(TestRules.Table(TestRules.Pass(1)), []);
+
+        runner.Commands.TryWrite(DaemonCommand.Reload);
+        await WaitUntilAsync(() => _stderr.ToString().Contains("reloaded", StringComparison.Ordinal));
+        runner.Commands.TryWrite(DaemonCommand.Stop);
+        Assert.Equal(0, await run.WaitAsync(Generous));
+
+        Assert.Contains(
+            "warning: user.unprivileged: (none) takes effect at the next start; a reload does not change the user bouncer runs as\n",
+            _stderr.ToString(),
+            StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task ASecondStopEndsTheDrainAtOnce()
     {
         _engine.DrainUntilCancelled = true;
@@ -383,6 +510,9 @@ public sealed class DaemonRunnerTests : IDisposable
         return Encoding.UTF8.GetString(buffer, 0, length);
     }
 
+    private static RuleTable WithUser(string unprivileged, params Rule[] rules) =>
+        new("bouncer.conf", Settings.Defaults with { Users = new UserSettings(null, unprivileged) }, [.. rules]);
+
     private DaemonRunner Runner(
         DaemonOptions options, SystemdNotifier? notifier = null, Func<string, CompileResult>? loadRules = null) =>
         new(options with { ConfigPath = "bouncer.conf" }, new DaemonDependencies
@@ -399,6 +529,7 @@ public sealed class DaemonRunnerTests : IDisposable
             HandleSignals = false,
             PublishGlobalLogger = false,
             ProcessId = 4242,
+            Credentials = _credentials,
         });
 
     /// <summary>Records what the runner asks of the engine.</summary>

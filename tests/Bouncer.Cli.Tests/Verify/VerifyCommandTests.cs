@@ -50,6 +50,27 @@ public sealed class VerifyCommandTests
     }
 
     [Fact]
+    public void AnUnprivilegedUserTheHostLacksIsAWarningNotAnError()
+    {
+        var table = new RuleTable("bouncer.conf", Settings.Defaults with { Users = new UserSettings(null, "bouncer") }, [TestRules.Pass(1)]);
+
+        Assert.Equal(0, Run(new CompileResult(table, [])));
+
+        Assert.Equal(["bouncer: warning: user.unprivileged: no user 'bouncer' on this host; starting bouncer as root with this file will fail"], Lines(_error));
+        Assert.Contains("  user.unprivileged: bouncer\n", _output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnprivilegedUserTheHostHasIsNotMentioned()
+    {
+        var table = new RuleTable("bouncer.conf", Settings.Defaults with { Users = new UserSettings(null, "nobody") }, [TestRules.Pass(1)]);
+
+        Assert.Equal(0, Run(new CompileResult(table, [])));
+
+        Assert.Empty(_error.ToString());
+    }
+
+    [Fact]
     public void CleanFilePrintsOnlyTheTable()
     {
         Assert.Equal(0, Run(new CompileResult(TestRules.Table(TestRules.Pass(1)), [])));
@@ -69,5 +90,5 @@ public sealed class VerifyCommandTests
 
     private static string[] Lines(StringWriter writer) => writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    private int Run(CompileResult result) => new VerifyCommand(_ => result, _output, _error).Run("bouncer.conf");
+    private int Run(CompileResult result) => new VerifyCommand(_ => result, _output, _error, new FakeCredentials()).Run("bouncer.conf");
 }
