@@ -85,7 +85,9 @@ def udp_query(source, target, n):
     query = b"A? www.example.net #%d" % n
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.settimeout(TIMEOUT)
-        s.bind((source, 0))
+        # A port of its own per query: one the kernel picks may repeat within timeout.io.udp, and the
+        # query would then join the earlier flow, so flows (what the log counts) and queries differ.
+        s.bind((source, 20000 + n % 20000))
         s.connect((target, 53))
         s.send(query)
         answer = s.recv(512)
