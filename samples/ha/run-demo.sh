@@ -138,6 +138,7 @@ start_bouncer() {
     bouncer_pid[$host]=$NETNS_LAST_PID
     wait_for "$work/$host/bouncer.log" 30 "started" $((before + 1))
 }
+declare -A keepalived_pid
 start_keepalived() {
     local host=$1 d="$work/$1"
     # Foreground (-n), log to the console (-l, -D) and not to the host's syslog (-G), VRRP only, and
@@ -145,6 +146,7 @@ start_keepalived() {
     # addresses and its check inside the host's namespace.
     netns_spawn "$host" "$d/keepalived.out" "$keepalived" -n -l -D -G --vrrp -f "$d/keepalived.conf" \
         -p "$d/keepalived.pid" -r "$d/vrrp.pid" -c "$d/checkers.pid" -i "bouncer-$host"
+    keepalived_pid[$host]=$NETNS_LAST_PID
 }
 
 for host in a b; do start_bouncer "$host"; done
@@ -207,6 +209,7 @@ sleep "$settle"
 touch "$stop"
 sleep 1
 for pid in "${client_pids[@]}"; do netns_stop "$pid"; done
+for host in a b; do netns_stop "${keepalived_pid[$host]}"; done
 for host in a b; do netns_stop "${bouncer_pid[$host]}"; done
 
 echo "state changes (ha-notify.sh on each host):"

@@ -140,7 +140,8 @@ netns_cleanup() {
     done
     for pid in "${NETNS_PIDS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
+        # Reaped here, so that bash does not report the job it killed.
+        { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
     done
     for ns in "${NETNS_NAMES[@]}"; do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do
