@@ -14,8 +14,9 @@
                                    other host after a failover); one line per request to OUT:
                                    start_ms end_ms kind ok|fail answered_by
   ha.py summary EVENTS HOSTS OUT...
-                                   EVENTS: a file of "ms failover|failback LABEL" lines; HOSTS:
-                                   "a=10.77.20.11,b=10.77.20.12,..."; prints each event's gap and
+                                   EVENTS: a file of "start_ms moved_ms failover|failback LABEL"
+                                   lines; HOSTS: "a=10.77.20.11,b=10.77.20.12,..."; prints each
+                                   event's gap and
                                    ends with "failover: longest gap N ms over K failovers, F requests
                                    failed outside the gaps"
 """
@@ -184,20 +185,30 @@ def client(source4, source6, vip4, vip6, stop_file, out):
     results.close()
 
 
+# After the address reached its new host, requests may still fail for a moment: those sent just
+# before wait out their timeout, and a host that has not forwarded yet may be slow at first. This
+# long after the move, an event's window closes.
+AFTER_MOVE_MS = 1000
+
+
 def summary(events_file, hosts, outs):
     """
-    A series is one client's requests of one kind. Its waits are the times between two answered
-    requests in a row. The gap of an event (a failover or the fail-back) is the longest wait of
-    any series that ended after the event and before the next one; the requests that failed inside
-    that longest wait of their series are the event's failures. Any other failure, also a second
-    outage of the same series after the same event, is a failure outside the gaps.
+    EVENTS lines: "START_MS MOVED_MS failover|failback LABEL": when the failure was caused (or, for
+    the fail-back, Bouncer restarted) and when the address reached its new host. An event's window
+    runs from START_MS to AFTER_MOVE_MS after MOVED_MS.
+
+    A series is one client's requests of one kind; its waits are the times between two answered
+    requests in a row. An event's gap is the longest wait of any series that overlaps its window. A
+    failed request is inside the gaps when the first failure of its run ended inside a window;
+    any other failure (before the first event, or a run that began after a window closed) is a
+    failure outside the gaps.
     """
     names = dict(reversed(pair.split("=")) for pair in hosts.split(","))
     events = []
     with open(events_file) as f:
         for line in f:
-            ms, kind, label = line.split(maxsplit=2)
-            events.append((int(ms), kind, label.strip()))
+            started, moved, kind, label = line.split(maxsplit=3)
+            events.append((int(started), int(moved) + AFTER_MOVE_MS, kind, label.strip()))
     events.sort()
     series = {}
     for out in outs:
@@ -208,63 +219,60 @@ def summary(events_file, hosts, outs):
                     start, end, kind, outcome, answered_by = fields
                     series.setdefault((out, kind), []).append((int(start), int(end), outcome, answered_by))
 
-    def event_of(ms):
-        index = None
-        for i, (at, _, _) in enumerate(events):
-            if ms >= at:
-                index = i
-        return index
+    def window_of(ms):
+        for i, (opens, closes, _, _) in enumerate(events):
+            if opens <= ms <= closes:
+                return i
+        return None
 
-    longest = {}  # event index -> (wait, a, b, series key)
-    waits_of = {}  # series key -> list of (a, b)
+    gaps = {}  # event index -> (wait, series key)
+    inside = {i: 0 for i in range(len(events))}
+    outside = []
     total = failed = 0
     answered = {}
     for key, requests in series.items():
         requests.sort()
         total += len(requests)
-        previous_ok = None
-        waits = []
+        previous_ok = requests[0][0] if requests else 0
+        run = []  # the failures since the last answer
+
+        def close_wait(a, b):
+            for i, (opens, closes, _, _) in enumerate(events):
+                if a < closes and b > opens and b - a > gaps.get(i, (0, ""))[0]:
+                    gaps[i] = (b - a, key[1])
+            if run:
+                # By its end: a request sent a moment before the failure fails because of it.
+                event = window_of(run[0][1])
+                if event is None:
+                    outside.extend((start, end, key) for start, end in run)
+                else:
+                    inside[event] += len(run)
+
         for start, end, outcome, answered_by in requests:
             if outcome == "ok":
-                answered[names.get(answered_by, answered_by)] = answered.get(names.get(answered_by, answered_by), 0) + 1
-                if previous_ok is not None:
-                    waits.append((previous_ok, end))
+                host = names.get(answered_by, answered_by)
+                answered[host] = answered.get(host, 0) + 1
+                close_wait(previous_ok, end)
                 previous_ok = end
+                run = []
             else:
                 failed += 1
-        waits_of[key] = waits
-        for a, b in waits:
-            event = event_of(b)
-            if event is None:
-                continue
-            best = longest.get((event, key))
-            if best is None or b - a > best[1] - best[0]:
-                longest[(event, key)] = (a, b)
-
-    inside = {i: 0 for i in range(len(events))}
-    outside = 0
-    for key, requests in series.items():
-        for start, end, outcome, _ in requests:
-            if outcome == "ok":
-                continue
-            event = event_of(end)
-            window = longest.get((event, key)) if event is not None else None
-            if window is not None and window[0] <= start and end <= window[1]:
-                inside[event] += 1
-            else:
-                outside += 1
+                run.append((start, end))
+        if run:
+            close_wait(previous_ok, run[-1][1])
 
     failovers = []
-    for i, (at, kind, label) in enumerate(events):
-        gap, worst = 0, "-"
-        for (event, key), (a, b) in longest.items():
-            if event == i and b - a > gap:
-                gap, worst = b - a, key[1]
+    for i, (_, _, kind, label) in enumerate(events):
+        gap, worst = gaps.get(i, (0, "-"))
         print(f"{kind} {label}: client-visible gap {gap} ms (longest wait, {worst}), {inside[i]} requests failed inside it")
         if kind == "failover":
             failovers.append(gap)
     print(f"requests: {total}, {total - failed} answered (" + ", ".join(f"{n} by {h}" for h, n in sorted(answered.items())) + f"), {failed} failed")
-    print(f"failover: longest gap {max(failovers, default=0)} ms over {len(failovers)} failovers, {outside} requests failed outside the gaps")
+    first = events[0][0] if events else 0
+    for start, end, (out, kind) in sorted(outside)[:10]:
+        print(f"failed outside the gaps: {kind} from {os.path.basename(out)} at +{start - first} ms, "
+              f"{end - start} ms long (times from the first event)")
+    print(f"failover: longest gap {max(failovers, default=0)} ms over {len(failovers)} failovers, {len(outside)} requests failed outside the gaps")
 
 
 if __name__ == "__main__":

@@ -183,26 +183,26 @@ sleep "$settle"
 
 echo "failover 1: Bouncer on host a is killed (SIGKILL)"
 t=$(now_ms)
-echo "$t failover 1-bouncer-killed" >>"$events"
 # Waited for here, so that bash reports nothing about the job it killed.
 { kill -KILL "${bouncer_pid[a]}" && wait "${bouncer_pid[a]}"; } 2>/dev/null || true
 master=$(wait_master b "$t" 10)
+echo "$t $master failover 1-bouncer-killed" >>"$events"
 echo "  b is MASTER after $((master - t)) ms (a's check failed, a went FAULT and gave the address up)"
 sleep "$settle"
 
 echo "fail-back: Bouncer on host a starts again; a takes the address back once its check passed twice"
 t=$(now_ms)
-echo "$t failback bouncer-restarted" >>"$events"
 start_bouncer a
 master=$(wait_master a "$t" 20)
+echo "$t $master failback bouncer-restarted" >>"$events"
 echo "  a is MASTER after $((master - t)) ms, b is BACKUP after $(($(state_ms b BACKUP "$t" || echo "$t") - t)) ms"
 sleep "$settle"
 
 echo "failover 2: host a's link goes down (its switch port)"
 t=$(now_ms)
-echo "$t failover 2-link-down" >>"$events"
 netns_unplug lan a
 master=$(wait_master b "$t" 10)
+echo "$t $master failover 2-link-down" >>"$events"
 echo "  b is MASTER after $((master - t)) ms (it heard no advert from a for 3 intervals)"
 sleep "$settle"
 
