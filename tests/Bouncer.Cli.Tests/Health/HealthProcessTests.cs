@@ -9,6 +9,9 @@ namespace Bouncer.Cli.Tests.Health;
 /// The built <c>bouncer health</c> against a real daemon with a health rule (a block rule on a
 /// loopback port, as in samples/ha/bouncer.conf), and its usage errors.
 /// </summary>
+// "Process" is BouncerStartInfo's category of tests that start bouncer: CI runs them once more
+// against the native binary.
+[Trait("Category", "Process")]
 public sealed class HealthProcessTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

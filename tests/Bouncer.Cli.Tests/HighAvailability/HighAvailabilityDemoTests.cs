@@ -12,7 +12,12 @@ namespace Bouncer.Cli.Tests.HighAvailability;
 /// SIGKILL and then by link down. Each failover's client-visible gap must stay under 3 s and no
 /// request may fail outside the gaps.
 /// </summary>
+/// <remarks>
+/// In the "Process" category, so CI runs it once more with the native binary (BOUNCER_EXECUTABLE),
+/// the form keepalived's check starts every second in production.
+/// </remarks>
 [Collection(nameof(HighAvailabilityDemo))]
+[Trait("Category", "Process")]
 public sealed partial class HighAvailabilityDemoTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
@@ -58,7 +63,10 @@ public sealed partial class HighAvailabilityDemoTests : IDisposable
         var script = Path.Combine(RepositoryRoot(), "samples", "ha", "run-demo.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
-        start.Environment["BOUNCER"] = $"{Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"} {Path.Combine(AppContext.BaseDirectory, "bouncer.dll")}";
+        var executable = Environment.GetEnvironmentVariable("BOUNCER_EXECUTABLE");
+        start.Environment["BOUNCER"] = string.IsNullOrEmpty(executable)
+            ? $"{Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"} {Path.Combine(AppContext.BaseDirectory, "bouncer.dll")}"
+            : Path.GetFullPath(executable);
         start.Environment["SETTLE_SECONDS"] = "2";
         start.Environment["WORK_DIR"] = _directory.Path;
         start.Environment["NETNS_TAG"] = _tag;
