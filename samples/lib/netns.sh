@@ -9,6 +9,7 @@
 #   netns_link router 10.77.1.1/24 host 10.77.1.2/24
 #   netns_spawn host /tmp/server.log python3 server.py
 #   netns_exec host ip route add default via 10.77.1.1
+#   netns_switch lan; netns_plug lan host 10.77.2.2/24 fd00:77:2::2/64   # hosts on one segment
 #
 # Needs root and iproute2 (`ip netns`). netns_available says whether both are there.
 
@@ -63,6 +64,40 @@ netns_link() {
     ip -n "$b" link set "$name_b" up
 }
 
+# netns_switch NAME: namespace NAME with a bridge "br0" in it, up: a switch that netns_plug joins
+# namespaces to. STP is off (ports forward at once) and so is multicast snooping, so VRRP adverts
+# and IPv6 neighbour messages reach every port.
+netns_switch() {
+    netns_add "$1"
+    local ns; ns=$(netns_name "$1")
+    ip -n "$ns" link add br0 type bridge stp_state 0 mcast_snooping 0
+    ip -n "$ns" link set br0 up
+}
+
+# netns_plug SWITCH HOST ADDR...: a veth pair from namespace HOST to the switch SWITCH. The HOST end
+# is eth-SWITCH with the addresses (CIDR; IPv6 ones without duplicate address detection, so they
+# work at once); the switch end is port-HOST in br0. `netns_unplug SWITCH HOST` sets the switch
+# end down: a pulled cable, as the host sees it (no carrier).
+netns_plug() {
+    local switch; switch=$(netns_name "$1")
+    local host; host=$(netns_name "$2")
+    local port="port-${2:0:10}" dev="eth-${1:0:11}" address
+    shift 2
+    # Made inside the namespaces: nothing appears in the host's namespace, even for a moment.
+    ip -n "$switch" link add "$port" type veth peer name "$dev" netns "$host"
+    ip -n "$switch" link set "$port" master br0 up
+    for address in "$@"; do
+        case "$address" in
+            *:*) ip -n "$host" addr add "$address" dev "$dev" nodad ;;
+            *) ip -n "$host" addr add "$address" dev "$dev" ;;
+        esac
+    done
+    ip -n "$host" link set "$dev" up
+}
+
+netns_unplug() { ip -n "$(netns_name "$1")" link set "port-${2:0:10}" down; }
+netns_replug() { ip -n "$(netns_name "$1")" link set "port-${2:0:10}" up; }
+
 # netns_exec NAME COMMAND...: runs COMMAND in namespace NAME and waits for it.
 netns_exec() {
     local ns; ns=$(netns_name "$1")
@@ -105,7 +140,8 @@ netns_cleanup() {
     done
     for pid in "${NETNS_PIDS[@]}"; do
         for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
+        # Reaped here, so that bash does not report the job it killed.
+        { kill -KILL "$pid" && wait "$pid"; } 2>/dev/null
     done
     for ns in "${NETNS_NAMES[@]}"; do
         for pid in $(ip netns pids "$ns" 2>/dev/null); do

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using Bouncer.Cli.Health;
 using Bouncer.Cli.Report;
 
 namespace Bouncer.Cli.CommandLine;
@@ -126,6 +127,7 @@ public sealed class BouncerCommand
         _logQueue.CustomParser = r => ParseInRange(r, 1, 1_000_000);
         _root.SetAction(InvokeAsync);
         _root.Subcommands.Add(new ReportCommandLine().Command);
+        _root.Subcommands.Add(new HealthCommandLine().Command);
     }
 
     /// <summary>Parses <paramref name="args"/> without running anything.</summary>
