@@ -64,6 +64,28 @@ public sealed class NumericBoundsForwardingTests
         Assert.DoesNotContain(bouncer.Log.Warnings, w => w.Contains("refused", StringComparison.Ordinal));
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData(SocketSide.Internal, "internal.tcp.tcp_keepidle")]
+    [InlineData(SocketSide.External, "external.tcp.tcp_keepidle")]
+    public async Task A_value_the_kernel_refuses_is_a_warning_and_the_session_still_forwards(SocketSide side, string keyword)
+    {
+        // One past Linux's MAX_TCP_KEEPIDLE: the check no longer accepts it, so the rule is built
+        // directly, as a file checked against an older kernel limit would arrive.
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var rule = RuleBuilder.Pass(1, listen, target.EndPoint) with
+        {
+            SocketOptions = [new SocketOption(side, SocketOptionKind.KeepAliveIdle, 32768, keyword)],
+        };
+        await using var bouncer = await EngineHarness.StartAsync(RuleBuilder.Table(rule));
+        using var cancel = new CancellationTokenSource(Bound);
+
+        using var client = await TestNet.ConnectAsync(listen, cancellationToken: cancel.Token);
+        await TestNet.SendAllAsync(client, new byte[10], cancel.Token);
+        Assert.Equal(10, (await TestNet.ReceiveExactlyAsync(client, 10, cancel.Token)).Length);
+        Assert.Contains(bouncer.Log.Warnings, w => w.Contains($"the system refused socket option {keyword}", StringComparison.Ordinal));
+    }
+
     private static (NumericKeyword Keyword, long Value) Find(string name, string value) =>
         (NumericKeywords.All.Single(k => k.ToString() == name), long.Parse(value, CultureInfo.InvariantCulture));
 
