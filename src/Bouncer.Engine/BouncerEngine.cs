@@ -28,6 +28,10 @@ public sealed class BouncerEngine : IAsyncDisposable
 
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
 
+    // How often ended warning intervals are checked for left-out notices: their count is written
+    // at most this long after the interval ends.
+    private static readonly TimeSpan WarningFlushPeriod = TimeSpan.FromSeconds(1);
+
     private readonly IEngineLog _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SessionTracker _tracker;
@@ -35,7 +39,9 @@ public sealed class BouncerEngine : IAsyncDisposable
     private readonly RuleStatisticsRegistry _statistics = new();
     private readonly ListenerSet _listeners;
     private readonly SessionSweeper _sweeper;
+    private readonly RateLimitedLog _warnings;
     private Task _sweepLoop = Task.CompletedTask;
+    private Task _warningLoop = Task.CompletedTask;
     private int _state; // 0 new, 1 started, 2 stopped
 
     public BouncerEngine(EngineOptions options, ISessionEventSink events, IEngineLog log, INameResolver resolver)
@@ -44,6 +50,7 @@ public sealed class BouncerEngine : IAsyncDisposable
         _tracker = new SessionTracker(log);
         var cachingResolver = new CachingNameResolver(resolver, NameCacheLifetime);
         ListenerSet? listeners = null;
+        _warnings = new RateLimitedLog(log, WarningInterval);
         var services = new EngineServices(
             options,
             () => listeners!.Current,
@@ -52,7 +59,7 @@ public sealed class BouncerEngine : IAsyncDisposable
             _limits,
             new SessionEventPublisher(events, log, options.Debug),
             _tracker,
-            new RateLimitedLog(log, WarningInterval),
+            _warnings,
             _stopping.Token)
         {
             Statistics = _statistics,
@@ -95,6 +102,7 @@ public sealed class BouncerEngine : IAsyncDisposable
 
         // The daemon writes the one "started" line; the engine adds nothing of its own.
         _sweepLoop = _sweeper.RunAsync(_stopping.Token);
+        _warningLoop = _warnings.RunAsync(WarningFlushPeriod, _stopping.Token);
     }
 
     /// <summary>
@@ -173,6 +181,7 @@ public sealed class BouncerEngine : IAsyncDisposable
         _tracker.TerminateAll(EndReason.AdministrativeTermination);
         await _tracker.WaitAllAsync(Timeout.InfiniteTimeSpan, CancellationToken.None).ConfigureAwait(false);
         await _sweepLoop.ConfigureAwait(false);
+        await _warningLoop.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

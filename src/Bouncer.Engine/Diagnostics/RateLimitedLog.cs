@@ -5,18 +5,24 @@ namespace Bouncer.Engine.Diagnostics;
 
 /// <summary>
 /// Writes a warning at most once per <see cref="Interval"/> for each key, so a client hammering a
-/// limit produces one line per interval, not one per connection. The next line written for a key
-/// says how many were left out since the last one.
+/// limit produces one line per interval, not one per connection. What was left out is reported
+/// by <see cref="Flush"/> once the interval has ended (driven by <see cref="RunAsync"/>), so a
+/// burst followed by quiet is still counted within an interval rather than only at shutdown.
 /// </summary>
 internal sealed class RateLimitedLog
 {
     private readonly IEngineLog _log;
+    private readonly Func<long> _clock;
+    private readonly long _intervalMilliseconds;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    public RateLimitedLog(IEngineLog log, TimeSpan interval)
+    /// <param name="clock">Milliseconds of a monotonic clock; tests pass their own to step time without sleeping.</param>
+    public RateLimitedLog(IEngineLog log, TimeSpan interval, Func<long>? clock = null)
     {
         _log = log;
         Interval = interval;
+        _intervalMilliseconds = (long)interval.TotalMilliseconds;
+        _clock = clock ?? (static () => Environment.TickCount64);
     }
 
     public TimeSpan Interval { get; }
@@ -24,29 +30,84 @@ internal sealed class RateLimitedLog
     /// <summary>Writes <paramref name="message"/> unless a line for <paramref name="key"/> was written within the interval.</summary>
     public void Warning(string key, string message)
     {
-        var now = Environment.TickCount64;
+        var now = _clock();
         var entry = _entries.GetOrAdd(key, static _ => new Entry());
         long suppressed;
         lock (entry)
         {
-            if (entry.LastWritten != long.MinValue && now - entry.LastWritten < (long)Interval.TotalMilliseconds)
+            if (entry.LastWritten != long.MinValue && now - entry.LastWritten < _intervalMilliseconds)
             {
                 entry.Suppressed++;
+                entry.LastSuppressed = message;
                 return;
             }
 
             suppressed = entry.Suppressed;
             entry.Suppressed = 0;
+            entry.LastSuppressed = null;
             entry.LastWritten = now;
         }
 
-        _log.Warning(suppressed == 0 ? message : $"{message} ({suppressed} more since the last notice)");
+        _log.Warning(WithCount(message, suppressed));
     }
+
+    /// <summary>
+    /// Writes, for every key whose interval has ended with notices left out, the latest of them
+    /// with their count. That line starts the key's next interval, so a steady flood still gives
+    /// one line per interval.
+    /// </summary>
+    public void Flush()
+    {
+        var now = _clock();
+        foreach (var entry in _entries.Values)
+        {
+            string message;
+            long suppressed;
+            lock (entry)
+            {
+                if (entry.Suppressed == 0 || entry.LastSuppressed is null || now - entry.LastWritten < _intervalMilliseconds)
+                {
+                    continue;
+                }
+
+                // The line reports the left-out notices themselves: the one shown is one of them.
+                suppressed = entry.Suppressed - 1;
+                message = entry.LastSuppressed;
+                entry.Suppressed = 0;
+                entry.LastSuppressed = null;
+                entry.LastWritten = now;
+            }
+
+            _log.Warning(WithCount(message, suppressed));
+        }
+    }
+
+    /// <summary>Calls <see cref="Flush"/> every <paramref name="period"/> until cancelled; the caller owns and awaits the task.</summary>
+    public async Task RunAsync(TimeSpan period, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Flush();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: what is still pending is left out, as a shutdown line would only repeat it.
+        }
+    }
+
+    private static string WithCount(string message, long suppressed) =>
+        suppressed == 0 ? message : $"{message} ({suppressed} more since the last notice)";
 
     private sealed class Entry
     {
         public long LastWritten { get; set; } = long.MinValue;
 
         public long Suppressed { get; set; }
+
+        public string? LastSuppressed { get; set; }
     }
 }

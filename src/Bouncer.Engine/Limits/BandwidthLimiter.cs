@@ -19,6 +19,11 @@ internal sealed class BandwidthLimiter
     // Waits shorter than this are not slept; the virtual clock still charges them, so the next wait is longer.
     private static readonly long MinimumWaitTicks = Stopwatch.Frequency / 1000;
 
+    // Task.Delay takes at most uint.MaxValue - 1 ms (about 49.7 days). A wait that long needs a
+    // queue of thousands of slices at a rate of a few bytes per second; such a sender is woken at
+    // this cap (and sends early) instead of failing its session with ArgumentOutOfRangeException.
+    private static readonly long LongestWaitTicks = (long)((uint.MaxValue - 1) / 1000.0 * Stopwatch.Frequency);
+
     private readonly object _gate = new();
     private readonly long _bytesPerSecond;
     private long _nextFree;
@@ -48,7 +53,7 @@ internal sealed class BandwidthLimiter
         }
 
         var wait = start - now;
-        return wait < MinimumWaitTicks ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, wait);
+        return wait < MinimumWaitTicks ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, Math.Min(wait, LongestWaitTicks));
     }
 
     /// <summary>

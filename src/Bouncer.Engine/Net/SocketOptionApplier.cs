@@ -54,6 +54,12 @@ internal static class SocketOptionApplier
         {
             return option.Keyword;
         }
+        catch (ArgumentException)
+        {
+            // A value the runtime itself refuses is reported like one the kernel refuses: a
+            // warning for the option, never a failed session.
+            return option.Keyword;
+        }
     }
 
     private static bool Set(Socket socket, SocketOption option)

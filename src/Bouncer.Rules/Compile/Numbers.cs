@@ -38,7 +38,8 @@ internal static class Numbers
                 return false;
             }
 
-            if (text.Length > 18 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
+            // 19 digits hold every long; long.TryParse itself refuses what overflows.
+            if (text.Length > 19 || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
             {
                 error = $"number '{text}' is too large (at most {max})";
                 return false;

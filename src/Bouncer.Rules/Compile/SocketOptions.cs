@@ -18,8 +18,9 @@ internal static class SocketOptions
         ["socket.so_sndbuf"] = new(SocketOptionKind.SendBuffer, 1, int.MaxValue, "bytes, at least 1"),
         ["socket.so_keepalive"] = new(SocketOptionKind.KeepAlive, 0, 1, "0 or 1"),
         ["tcp.tcp_nodelay"] = new(SocketOptionKind.NoDelay, 0, 1, "0 or 1"),
-        ["tcp.tcp_keepidle"] = new(SocketOptionKind.KeepAliveIdle, 1, int.MaxValue, "seconds, at least 1"),
-        ["tcp.tcp_keepintvl"] = new(SocketOptionKind.KeepAliveInterval, 1, int.MaxValue, "seconds, at least 1"),
+        // Linux refuses more than MAX_TCP_KEEPIDLE and MAX_TCP_KEEPINTVL (32767 s) with EINVAL.
+        ["tcp.tcp_keepidle"] = new(SocketOptionKind.KeepAliveIdle, 1, 32767, "seconds, 1-32767"),
+        ["tcp.tcp_keepintvl"] = new(SocketOptionKind.KeepAliveInterval, 1, 32767, "seconds, 1-32767"),
         ["tcp.tcp_keepcnt"] = new(SocketOptionKind.KeepAliveCount, 1, 127, "a count 1-127"),
         ["ip.ip_tos"] = new(SocketOptionKind.TypeOfService, 0, 255, "0-255"),
         ["ip.ip_ttl"] = new(SocketOptionKind.TimeToLive, 1, 255, "1-255"),
