@@ -60,7 +60,7 @@ public static class SessionLogEventFactory
 
     /// <summary>A refused session is a block, also when a pass rule's limit refused it.</summary>
     private static string VerdictOf(SessionEvent session) =>
-        session.Rule.Verdict == Verdict.Block || EndReasonText.IsRefusal(session.Reason) ? "block" : "pass";
+        session.Rule.Verdict == Verdict.Block || SessionLogPolicy.IsRefusal(session.Reason) ? "block" : "pass";
 
     private static string PhaseName(SessionPhase phase) => phase switch
     {

@@ -209,7 +209,7 @@ internal sealed class TcpSession : ITrackedSession
         _services.Events.Opened(identity, _outgoing!, _target!);
         _services.Statistics.For(rule).Opened();
         var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
-        var withPayload = SessionEventPublisher.WantsData(rule);
+        var withPayload = _services.Events.WantsData(rule, settings.Debug);
         var splice = new TcpSplice(
             _client,
             connected.Socket!,

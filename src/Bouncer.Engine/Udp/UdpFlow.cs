@@ -323,7 +323,7 @@ internal sealed class UdpFlow : ITrackedSession
         OpenOutgoing(rule, settings, target);
         _bandwidth = _services.Limits.BandwidthFor(rule);
         _logIo = _services.Events.WantsIo(rule, settings.Debug);
-        _logPayload = SessionEventPublisher.WantsData(rule);
+        _logPayload = _services.Events.WantsData(rule, settings.Debug);
         if (Interlocked.CompareExchange(ref _state, Open, Pending) != Pending)
         {
             // Terminated while the decision was under way; Close may not have seen the socket.
