@@ -149,7 +149,7 @@ internal sealed class TcpSession : ITrackedSession
             return null;
         }
 
-        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, client.Address, _services.Resolver, _connecting.Token)
+        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, client.Address, _connecting.Token)
             .ConfigureAwait(false);
         if (sourceHostProblem is not null)
         {

@@ -299,7 +299,7 @@ internal sealed class UdpFlow : ITrackedSession
             return false;
         }
 
-        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, Client.Address, _services.Resolver, stopping)
+        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, Client.Address, stopping)
             .ConfigureAwait(false);
         if (sourceHostProblem is not null)
         {
