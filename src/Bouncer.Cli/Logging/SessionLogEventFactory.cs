@@ -105,7 +105,7 @@ public static class SessionLogEventFactory
 
     private static LogEventProperty Endpoint(string name, IPEndPoint endpoint)
     {
-        var address = endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address;
+        var address = MappedAddress.Unmap(endpoint.Address);
         return new LogEventProperty(name, new StructureValue(
         [
             Scalar(P.Address, address.ToString()),

@@ -110,9 +110,6 @@ internal sealed class TcpSession : ITrackedSession
         socket.Dispose();
     }
 
-    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
-        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
-
     /// <summary>Decides, checks limits and connects; returns the splice to run, or null when the session already ended.</summary>
     private async Task<TcpSplice?> AdmitAsync()
     {
@@ -120,9 +117,9 @@ internal sealed class TcpSession : ITrackedSession
         IPEndPoint local;
         try
         {
-            client = Normalize((IPEndPoint)_client.RemoteEndPoint!);
+            client = MappedAddress.Unmap((IPEndPoint)_client.RemoteEndPoint!);
             // A listener bound to one address spares the getsockname() a wildcard one needs.
-            local = _boundLocal ?? Normalize((IPEndPoint)_client.LocalEndPoint!);
+            local = _boundLocal ?? MappedAddress.Unmap((IPEndPoint)_client.LocalEndPoint!);
         }
         catch (SocketException)
         {

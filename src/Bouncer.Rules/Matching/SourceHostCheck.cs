@@ -39,7 +39,7 @@ public sealed class SourceHostCheck
     public ValueTask<string?> RefusalAsync(SourceHostChecks checks, IPAddress client, CancellationToken cancellationToken = default) =>
         checks == SourceHostChecks.None
             ? new ValueTask<string?>((string?)null)
-            : CheckAsync(checks, ClientAddress.Normalize(client), cancellationToken);
+            : CheckAsync(checks, MappedAddress.Unmap(client), cancellationToken);
 
     private static async ValueTask<bool> AwaitPassesAsync(ValueTask<string?> refusal) =>
         await refusal.ConfigureAwait(false) is null;
