@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
@@ -181,10 +182,7 @@ internal sealed class TcpSession : ITrackedSession
 
         var failedOption = SocketOptionApplier.Apply(
             _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
-        if (failedOption is not null)
-        {
-            _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");
-        }
+        SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
 
         var connected = await _connector.ConnectAsync(rule, settings, client, local, _connecting.Token).ConfigureAwait(false);
 

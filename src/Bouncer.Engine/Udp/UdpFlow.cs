@@ -361,11 +361,7 @@ internal sealed class UdpFlow : ITrackedSession
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
-        var failed = UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule);
-        if (failed is not null)
-        {
-            _services.Warnings.Warning($"sockopt:{rule.Label}:{failed}", $"{rule.Label}: the system refused socket option {failed} on the outgoing side");
-        }
+        SocketOptionWarnings.ReportForRule(_services.Warnings, rule, UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule), "outgoing side");
 
         if (!connect)
         {
