@@ -32,7 +32,7 @@ public sealed class BouncerCommand
 
     private readonly Option<int> _debug = new("--debug", "-d")
     {
-        Description = "Debug level 0-2: non-zero logs every event of every rule, including the implicit block (rule 0).",
+        Description = "Debug level 0-2: 1 logs every event of every rule, including the implicit block (rule 0); 2 also logs I/O payloads.",
         HelpName = "N",
     };
 

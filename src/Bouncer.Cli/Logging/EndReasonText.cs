@@ -20,16 +20,4 @@ public static class EndReasonText
         EndReason.LocalResourceLimit => "local resource limit",
         _ => "unknown",
     };
-
-    /// <summary>Reasons that <c>log: error</c> asks for: failures, timeouts and limits, not orderly closes.</summary>
-    public static bool IsError(EndReason reason) => reason is EndReason.LocalClientError
-        or EndReason.RemotePeerError
-        or EndReason.IoTimeout
-        or EndReason.ConnectTimeout
-        or EndReason.TcpFinWaitTimeout
-        or EndReason.SessionLimitReached
-        or EndReason.LocalResourceLimit;
-
-    /// <summary>Sessions that were refused rather than forwarded: they are written as block lines.</summary>
-    public static bool IsRefusal(EndReason reason) => reason is EndReason.Blocked or EndReason.SessionLimitReached;
 }

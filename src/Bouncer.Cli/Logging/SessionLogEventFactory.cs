@@ -60,7 +60,7 @@ public static class SessionLogEventFactory
 
     /// <summary>A refused session is a block, also when a pass rule's limit refused it.</summary>
     private static string VerdictOf(SessionEvent session) =>
-        session.Rule.Verdict == Verdict.Block || EndReasonText.IsRefusal(session.Reason) ? "block" : "pass";
+        session.Rule.Verdict == Verdict.Block || SessionLogPolicy.IsRefusal(session.Reason) ? "block" : "pass";
 
     private static string PhaseName(SessionPhase phase) => phase switch
     {
@@ -105,7 +105,7 @@ public static class SessionLogEventFactory
 
     private static LogEventProperty Endpoint(string name, IPEndPoint endpoint)
     {
-        var address = endpoint.Address.IsIPv4MappedToIPv6 ? endpoint.Address.MapToIPv4() : endpoint.Address;
+        var address = MappedAddress.Unmap(endpoint.Address);
         return new LogEventProperty(name, new StructureValue(
         [
             Scalar(P.Address, address.ToString()),

@@ -171,10 +171,7 @@ internal sealed class TcpConnector
         }
 
         var failed = SocketOptionApplier.Apply(socket, SocketSide.External, _keepAlive, settings.SocketOptions, rule.SocketOptions);
-        if (failed is not null)
-        {
-            _warnings.Warning($"sockopt:{rule.Label}:{failed}", $"{rule.Label}: the system refused socket option {failed} on the outgoing side");
-        }
+        SocketOptionWarnings.ReportForRule(_warnings, rule, failed, "outgoing side");
     }
 
     private static bool HasFreeBind(Settings settings, Rule rule) =>

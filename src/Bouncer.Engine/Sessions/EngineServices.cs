@@ -25,6 +25,9 @@ internal sealed record EngineServices(
     RateLimitedLog Warnings,
     CancellationToken Stopping)
 {
+    /// <summary>The <c>srchost</c> checks, asked by TCP sessions and UDP flows alike, through the engine's resolver.</summary>
+    public SourceHostCheck SourceHosts { get; init; } = new(Resolver);
+
     /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
     public RuleStatisticsRegistry Statistics { get; init; } = new();
 

@@ -7,8 +7,8 @@ namespace Bouncer.Engine.Sessions;
 /// <summary>
 /// Raises session events for every protocol. Opened and Closed are always raised (also for blocks
 /// and the implicit block): deciding what reaches the log (<c>log:</c>, <c>debug</c>) is the logging
-/// class's job. I/O events are the exception, because they cost per operation: they are raised only
-/// when the rule asks for <c>iooperation</c>/<c>data</c> or debug is on, and carry a payload copy only for <c>data</c>.
+/// class's job. I/O events are the exception, because they cost per operation: whether they are
+/// raised, and with a payload copy, is <see cref="SessionLogPolicy"/>'s decision, the same the logger makes.
 /// A sink that throws is reported once per failure and never breaks a session.
 /// </summary>
 internal sealed class SessionEventPublisher
@@ -24,12 +24,14 @@ internal sealed class SessionEventPublisher
         _debug = debug;
     }
 
-    /// <summary>Whether sessions of <paramref name="rule"/> raise I/O events.</summary>
-    public bool WantsIo(Rule rule, int tableDebug) =>
-        (rule.Log & (LogEvents.IoOperation | LogEvents.Data)) != 0 || _debug > 0 || tableDebug > 0;
+    /// <summary>Whether sessions of <paramref name="rule"/> raise I/O events (<see cref="SessionLogPolicy.RaisesIo"/>).</summary>
+    public bool WantsIo(Rule rule, int tableDebug) => SessionLogPolicy.RaisesIo(rule.Log, EffectiveDebug(tableDebug));
 
-    /// <summary>Whether I/O events of <paramref name="rule"/> carry the payload.</summary>
-    public static bool WantsData(Rule rule) => (rule.Log & LogEvents.Data) != 0;
+    /// <summary>Whether I/O events of <paramref name="rule"/> carry the payload (<see cref="SessionLogPolicy.WithPayload"/>).</summary>
+    public bool WantsData(Rule rule, int tableDebug) => SessionLogPolicy.WithPayload(rule.Log, EffectiveDebug(tableDebug));
+
+    // The logger uses the larger of -d and the file's debug: as well, so both decide from one level.
+    private int EffectiveDebug(int tableDebug) => Math.Max(_debug, tableDebug);
 
     public void Opened(SessionIdentity session, IPEndPoint outgoing, IPEndPoint target) =>
         Publish(session.Event(SessionPhase.Opened, outgoing, target, default, EndReason.None, null));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
@@ -110,9 +111,6 @@ internal sealed class TcpSession : ITrackedSession
         socket.Dispose();
     }
 
-    private static IPEndPoint Normalize(IPEndPoint endpoint) =>
-        endpoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port) : endpoint;
-
     /// <summary>Decides, checks limits and connects; returns the splice to run, or null when the session already ended.</summary>
     private async Task<TcpSplice?> AdmitAsync()
     {
@@ -120,9 +118,9 @@ internal sealed class TcpSession : ITrackedSession
         IPEndPoint local;
         try
         {
-            client = Normalize((IPEndPoint)_client.RemoteEndPoint!);
+            client = MappedAddress.Unmap((IPEndPoint)_client.RemoteEndPoint!);
             // A listener bound to one address spares the getsockname() a wildcard one needs.
-            local = _boundLocal ?? Normalize((IPEndPoint)_client.LocalEndPoint!);
+            local = _boundLocal ?? MappedAddress.Unmap((IPEndPoint)_client.LocalEndPoint!);
         }
         catch (SocketException)
         {
@@ -149,7 +147,7 @@ internal sealed class TcpSession : ITrackedSession
             return null;
         }
 
-        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, client.Address, _services.Resolver, _connecting.Token)
+        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, client.Address, _connecting.Token)
             .ConfigureAwait(false);
         if (sourceHostProblem is not null)
         {
@@ -184,10 +182,7 @@ internal sealed class TcpSession : ITrackedSession
 
         var failedOption = SocketOptionApplier.Apply(
             _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
-        if (failedOption is not null)
-        {
-            _services.Warnings.Warning($"sockopt:{rule.Label}:{failedOption}", $"{rule.Label}: the system refused socket option {failedOption} on the client side");
-        }
+        SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
 
         var connected = await _connector.ConnectAsync(rule, settings, client, local, _connecting.Token).ConfigureAwait(false);
 
@@ -209,7 +204,7 @@ internal sealed class TcpSession : ITrackedSession
         _services.Events.Opened(identity, _outgoing!, _target!);
         _services.Statistics.For(rule).Opened();
         var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
-        var withPayload = SessionEventPublisher.WantsData(rule);
+        var withPayload = _services.Events.WantsData(rule, settings.Debug);
         var splice = new TcpSplice(
             _client,
             connected.Socket!,

@@ -299,7 +299,7 @@ internal sealed class UdpFlow : ITrackedSession
             return false;
         }
 
-        var sourceHostProblem = await SourceHostVerifier.CheckAsync(settings.SourceHostChecks, Client.Address, _services.Resolver, stopping)
+        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, Client.Address, stopping)
             .ConfigureAwait(false);
         if (sourceHostProblem is not null)
         {
@@ -323,7 +323,7 @@ internal sealed class UdpFlow : ITrackedSession
         OpenOutgoing(rule, settings, target);
         _bandwidth = _services.Limits.BandwidthFor(rule);
         _logIo = _services.Events.WantsIo(rule, settings.Debug);
-        _logPayload = SessionEventPublisher.WantsData(rule);
+        _logPayload = _services.Events.WantsData(rule, settings.Debug);
         if (Interlocked.CompareExchange(ref _state, Open, Pending) != Pending)
         {
             // Terminated while the decision was under way; Close may not have seen the socket.
@@ -361,11 +361,7 @@ internal sealed class UdpFlow : ITrackedSession
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
-        var failed = UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule);
-        if (failed is not null)
-        {
-            _services.Warnings.Warning($"sockopt:{rule.Label}:{failed}", $"{rule.Label}: the system refused socket option {failed} on the outgoing side");
-        }
+        SocketOptionWarnings.ReportForRule(_services.Warnings, rule, UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule), "outgoing side");
 
         if (!connect)
         {

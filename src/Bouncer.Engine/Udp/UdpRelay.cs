@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Outgoing;
@@ -65,11 +66,7 @@ internal sealed class UdpRelay : IListenerService
     public void Start()
     {
         UdpSockets.PrepareListener(_socket);
-        var failed = UdpSockets.ApplyOptions(_socket, SocketSide.Internal, CurrentSettings, null);
-        if (failed is not null)
-        {
-            Services.Warnings.Warning($"sockopt:{Key}:{failed}", $"udp {Key.Endpoint}: the system refused socket option {failed} on the listener");
-        }
+        SocketOptionWarnings.ReportForListener(Services.Warnings, Key, UdpSockets.ApplyOptions(_socket, SocketSide.Internal, CurrentSettings, null));
 
         if (Key.Endpoint.IsWildcard)
         {

@@ -17,7 +17,7 @@ internal enum AddressPatternMatch
 internal static class AddressPatternMatcher
 {
     /// <summary>The answer for IP patterns, or <see cref="AddressPatternMatch.NeedsLookup"/> for name patterns. Never allocates.</summary>
-    /// <param name="client">The client address, already normalized (<see cref="ClientAddress.Normalize"/>).</param>
+    /// <param name="client">The client address, already normalized (<see cref="MappedAddress.Unmap"/>).</param>
     public static AddressPatternMatch MatchWithoutLookup(AddressPattern pattern, IPAddress client) => pattern switch
     {
         AnyAddressPattern => AddressPatternMatch.Match,

@@ -1,5 +1,6 @@
 using System.Net;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Rules.Matching;
 
@@ -15,7 +16,7 @@ internal sealed class ClientNameLookups
     private bool _reverseLookedUp;
     private string? _reverseName;
 
-    /// <param name="client">The client address, already normalized (<see cref="ClientAddress.Normalize"/>).</param>
+    /// <param name="client">The client address, already normalized (<see cref="MappedAddress.Unmap"/>).</param>
     public ClientNameLookups(INameResolver resolver, IPAddress client)
     {
         _resolver = resolver;
@@ -59,7 +60,7 @@ internal sealed class ClientNameLookups
 
         foreach (var address in addresses)
         {
-            if (ClientAddress.Normalize(address).Equals(_client))
+            if (MappedAddress.Unmap(address).Equals(_client))
             {
                 return true;
             }

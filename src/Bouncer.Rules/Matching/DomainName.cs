@@ -6,8 +6,10 @@ namespace Bouncer.Rules.Matching;
 internal static class DomainName
 {
     /// <summary>
-    /// The usable form of a reverse-lookup answer: without the trailing dot, or null when there is
-    /// no name. Some resolvers answer a failed reverse lookup with the address itself; that is no name either.
+    /// The usable form of a reverse-lookup answer: without the trailing dot and in lower case (DNS
+    /// names ignore case, so the forward lookup and comparisons see one spelling), or null when
+    /// there is no name. Some resolvers answer a failed reverse lookup with the address itself;
+    /// that is no name either.
     /// </summary>
     public static string? FromReverseLookup(string? name)
     {
@@ -17,7 +19,7 @@ internal static class DomainName
             return null;
         }
 
-        return trimmed;
+        return trimmed.ToLowerInvariant();
     }
 
     /// <summary>

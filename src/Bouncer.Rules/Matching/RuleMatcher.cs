@@ -47,7 +47,7 @@ public sealed class RuleMatcher
     public ValueTask<Rule> MatchAsync(
         ImmutableArray<Rule> rules, TransportProtocol protocol, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default)
     {
-        var clientAddress = ClientAddress.Normalize(client.Address);
+        var clientAddress = MappedAddress.Unmap(client.Address);
         for (var i = 0; i < rules.Length; i++)
         {
             var rule = rules[i];

@@ -13,11 +13,7 @@ public sealed record NetworkPattern(IPAddress Network, int PrefixLength) : Addre
 
     public bool Contains(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
+        address = MappedAddress.Unmap(address);
         if (address.AddressFamily != Network.AddressFamily)
         {
             return false;

@@ -34,7 +34,7 @@ public sealed record ListenSelector(string Text, System.Collections.Immutable.Im
     /// <summary>True when the local endpoint a client reached is one this clause names (wildcards match any local address of the family).</summary>
     public bool Matches(IPEndPoint local)
     {
-        var address = local.Address.IsIPv4MappedToIPv6 ? local.Address.MapToIPv4() : local.Address;
+        var address = MappedAddress.Unmap(local.Address);
         foreach (var endpoint in Endpoints)
         {
             if (endpoint.Port != local.Port)

@@ -8,6 +8,7 @@ using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Engine.Udp;
+using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
 
@@ -45,13 +46,13 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
     /// <summary>Where clients send: the listener's address (or <paramref name="reachedAt"/> for a wildcard) and bound port.</summary>
     public IPEndPoint ListenAt(IPAddress? reachedAt = null) => new(reachedAt ?? Relay.LocalEndPoint.Address, Relay.LocalEndPoint.Port);
 
-    public static UdpRelayHarness Start(RuleTable table, EngineOptions? options = null)
+    public static UdpRelayHarness Start(RuleTable table, EngineOptions? options = null, INameResolver? resolver = null)
     {
         options ??= new EngineOptions();
         var events = new RecordingSink();
         var log = new RecordingLog();
         var stopping = new CancellationTokenSource();
-        var resolver = new FakeResolver();
+        resolver ??= new FakeResolver();
         var limits = new LimitRegistry();
         var tracker = new SessionTracker(log);
         var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
