@@ -54,9 +54,10 @@ internal sealed class RateLimitedLog
     /// <summary>
     /// Writes, for every key whose interval has ended with notices left out, the latest of them
     /// with their count. That line starts the key's next interval, so a steady flood still gives
-    /// one line per interval.
+    /// one line per interval. <paramref name="final"/>: every key with notices left out, ended
+    /// interval or not (the process is stopping, and there will be no later line).
     /// </summary>
-    public void Flush()
+    public void Flush(bool final = false)
     {
         var now = _clock();
         foreach (var entry in _entries.Values)
@@ -65,7 +66,7 @@ internal sealed class RateLimitedLog
             long suppressed;
             lock (entry)
             {
-                if (entry.Suppressed == 0 || entry.LastSuppressed is null || now - entry.LastWritten < _intervalMilliseconds)
+                if (entry.Suppressed == 0 || entry.LastSuppressed is null || (!final && now - entry.LastWritten < _intervalMilliseconds))
                 {
                     continue;
                 }
@@ -95,7 +96,8 @@ internal sealed class RateLimitedLog
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping: what is still pending is left out, as a shutdown line would only repeat it.
+            // Stopping: what was left out since the last line is written now, or it never would be.
+            Flush(final: true);
         }
     }
 

@@ -90,14 +90,18 @@ public sealed class RateLimitedLogTests
     }
 
     [Fact(Timeout = 10_000)]
-    public async Task The_flush_loop_stops_when_cancelled()
+    public async Task The_flush_loop_stops_when_cancelled_and_writes_what_was_left_out()
     {
         var warnings = Create();
         using var stop = new CancellationTokenSource();
-        var loop = warnings.RunAsync(TimeSpan.FromMilliseconds(10), stop.Token);
+        var loop = warnings.RunAsync(TimeSpan.FromHours(1), stop.Token);
+        warnings.Warning("key", "notice 1");
+        warnings.Warning("key", "notice 2");
+        warnings.Warning("key", "notice 3");
         await stop.CancelAsync();
 
         await loop.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(loop.IsCompletedSuccessfully);
+        Assert.Equal(["warning: notice 1", "warning: notice 3 (1 more since the last notice)"], _log.Lines);
     }
 }
