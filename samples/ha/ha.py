@@ -26,6 +26,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from toyhttp import answer_http  # noqa: E402  (after the path to samples/lib)
+
 IP_FREEBIND = 15
 IPV6_FREEBIND = 78
 # A request that takes longer than this has failed. It bounds how long a client can stay stuck on
@@ -48,22 +51,10 @@ def serve(addresses):
             query, client = udp.recvfrom(512)
             udp.sendto(client[0].encode() + b" " + query, client)
 
-    def answer(connection, peer):
-        with connection:
-            connection.settimeout(5)
-            request = b""
-            while b"\r\n\r\n" not in request and len(request) < 4096:
-                chunk = connection.recv(1024)
-                if not chunk:
-                    return
-                request += chunk
-            body = peer.encode()
-            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-
     def accept(tcp):
         while True:
             connection, peer = tcp.accept()
-            threading.Thread(target=answer, args=(connection, peer[0]), daemon=True).start()
+            threading.Thread(target=answer_http, args=(connection, peer[0].encode()), daemon=True).start()
 
     threads = []
     for address in addresses:

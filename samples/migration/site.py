@@ -20,6 +20,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from toyhttp import answer_http  # noqa: E402  (after the path to samples/lib)
+
 IP_FREEBIND = 15
 TIMEOUT = 1.0
 
@@ -43,23 +46,11 @@ def serve(name, address):
             query, client = udp.recvfrom(512)
             udp.sendto(name.encode() + b":" + query, client)
 
-    def answer(connection):
-        with connection:
-            connection.settimeout(5)
-            request = b""
-            while b"\r\n\r\n" not in request and len(request) < 4096:
-                chunk = connection.recv(1024)
-                if not chunk:
-                    return
-                request += chunk
-            body = name.encode()
-            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
-
     threading.Thread(target=answer_queries, daemon=True).start()
     print(f"{name}: serving tcp {address}:80 and udp {address}:53", flush=True)
     while True:
         connection, _ = tcp.accept()
-        threading.Thread(target=answer, args=(connection,), daemon=True).start()
+        threading.Thread(target=answer_http, args=(connection, name.encode()), daemon=True).start()
 
 
 def tcp_request(source, target, n):
