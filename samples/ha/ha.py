@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from toyhttp import answer_http  # noqa: E402  (after the path to samples/lib)
+from toyhttp import answer_http, request_http  # noqa: E402  (after the path to samples/lib)
 
 IP_FREEBIND = 15
 IPV6_FREEBIND = 78
@@ -75,23 +75,7 @@ def serve(addresses):
 
 
 def tcp_request(source, target, n, port=80):
-    request = b"GET /item/%d HTTP/1.0\r\nHost: www.example.net\r\n\r\n" % n
-    with socket.socket(family_of(target), socket.SOCK_STREAM) as s:
-        s.settimeout(TIMEOUT)
-        if source:
-            s.bind((source, 0))
-        s.connect((target, port))
-        s.sendall(request)
-        response = b""
-        while True:
-            chunk = s.recv(1024)
-            if not chunk:
-                break
-            response += chunk
-    head, _, body = response.partition(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.0 200 OK") or not body:
-        raise OSError("bad response")
-    return body.decode()
+    return request_http(source, target, n, TIMEOUT, port)[0]
 
 
 def udp_query(s, n):

@@ -21,7 +21,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from toyhttp import answer_http  # noqa: E402  (after the path to samples/lib)
+from toyhttp import answer_http, request_http  # noqa: E402  (after the path to samples/lib)
 
 IP_FREEBIND = 15
 TIMEOUT = 1.0
@@ -54,22 +54,7 @@ def serve(name, address):
 
 
 def tcp_request(source, target, n):
-    request = b"GET /item/%d HTTP/1.0\r\nHost: www.example.net\r\n\r\n" % n
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(TIMEOUT)
-        s.bind((source, 0))
-        s.connect((target, 80))
-        s.sendall(request)
-        response = b""
-        while True:
-            chunk = s.recv(1024)
-            if not chunk:
-                break
-            response += chunk
-    head, _, body = response.partition(b"\r\n\r\n")
-    if not head.startswith(b"HTTP/1.0 200 OK") or not body:
-        raise OSError("bad response")
-    return body.decode(), len(request)
+    return request_http(source, target, n, TIMEOUT)
 
 
 def udp_query(source, target, n):

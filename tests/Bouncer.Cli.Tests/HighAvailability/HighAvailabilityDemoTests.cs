@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 using Bouncer.Cli.Tests.Support;
 
@@ -20,7 +18,6 @@ namespace Bouncer.Cli.Tests.HighAvailability;
 [Trait("Category", "Process")]
 public sealed partial class HighAvailabilityDemoTests : IDisposable
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _directory = new();
     private readonly string _tag = $"bh{Environment.ProcessId}";
 
@@ -58,51 +55,9 @@ public sealed partial class HighAvailabilityDemoTests : IDisposable
         Assert.Empty(NetworkNamespaces.List(_tag + "-"));
     }
 
-    private async Task<string> RunDemoAsync()
-    {
-        var script = Path.Combine(RepositoryRoot(), "samples", "ha", "run-demo.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
-        var executable = Environment.GetEnvironmentVariable("BOUNCER_EXECUTABLE");
-        start.Environment["BOUNCER"] = string.IsNullOrEmpty(executable)
-            ? $"{Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"} {Path.Combine(AppContext.BaseDirectory, "bouncer.dll")}"
-            : Path.GetFullPath(executable);
-        start.Environment["SETTLE_SECONDS"] = "2";
-        start.Environment["WORK_DIR"] = _directory.Path;
-        start.Environment["NETNS_TAG"] = _tag;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGTERM lets the script's trap remove its namespaces and processes; Dispose removes what is left.
-            Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit(5000);
-            process.WaitForExit(15_000);
-            throw new TimeoutException($"run-demo.sh did not finish within {Limit}:\n{await stdout}\n{await stderr}");
-        }
-
-        var text = new StringBuilder().Append(await stdout).Append(await stderr).ToString();
-        Assert.True(process.ExitCode == 0, $"run-demo.sh exited with {process.ExitCode}:\n{text}");
-        return text;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Bouncer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Bouncer.sln not found above " + AppContext.BaseDirectory);
-    }
+    private Task<string> RunDemoAsync() => DemoScript.RunAsync(
+        "ha/run-demo.sh",
+        new Dictionary<string, string> { ["SETTLE_SECONDS"] = "2", ["WORK_DIR"] = _directory.Path, ["NETNS_TAG"] = _tag });
 
     [GeneratedRegex(@"^failover (\S+): client-visible gap (\d+) ms", RegexOptions.Multiline)]
     private static partial Regex FailoverGap();

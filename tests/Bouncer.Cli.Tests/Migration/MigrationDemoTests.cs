@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Bouncer.Cli.Tests.Support;
@@ -14,7 +12,6 @@ namespace Bouncer.Cli.Tests.Migration;
 /// </summary>
 public sealed partial class MigrationDemoTests : IDisposable
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _directory = new();
     private readonly string _tag = $"bt{Environment.ProcessId}";
 
@@ -67,49 +64,9 @@ public sealed partial class MigrationDemoTests : IDisposable
         return (long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
     }
 
-    private async Task<string> RunDemoAsync()
-    {
-        var script = Path.Combine(RepositoryRoot(), "samples", "migration", "run-demo.sh");
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
-        start.Environment["BOUNCER"] = $"{Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet"} {Path.Combine(AppContext.BaseDirectory, "bouncer.dll")}";
-        start.Environment["PHASE_SECONDS"] = "2";
-        start.Environment["WORK_DIR"] = _directory.Path;
-        start.Environment["NETNS_TAG"] = _tag;
-        using var process = Process.Start(start)!;
-        var text = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGTERM lets the script's trap remove its namespaces; Dispose removes what is left.
-            Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit(5000);
-            process.WaitForExit(15_000);
-            throw new TimeoutException($"run-demo.sh did not finish within {Limit}:\n{await stdout}\n{await stderr}");
-        }
-
-        text.Append(await stdout).Append(await stderr);
-        Assert.True(process.ExitCode == 0, $"run-demo.sh exited with {process.ExitCode}:\n{text}");
-        return text.ToString();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Bouncer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Bouncer.sln not found above " + AppContext.BaseDirectory);
-    }
+    private Task<string> RunDemoAsync() => DemoScript.RunAsync(
+        "migration/run-demo.sh",
+        new Dictionary<string, string> { ["PHASE_SECONDS"] = "2", ["WORK_DIR"] = _directory.Path, ["NETNS_TAG"] = _tag });
 
     [GeneratedRegex(@"^migration: (\d+) requests, (\d+) failed outside the move window$")]
     private static partial Regex FinalLine();

@@ -2,6 +2,7 @@ using System.Net;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
+using Bouncer.Tests.Shared;
 using static Bouncer.Rules.Tests.Matching.MatchRuleBuilder;
 
 namespace Bouncer.Rules.Tests.Matching;
@@ -12,7 +13,7 @@ namespace Bouncer.Rules.Tests.Matching;
 /// </summary>
 public sealed class SamplesMatchTests
 {
-    private static readonly string SamplesDirectory = Path.Combine(RepositoryRoot(), "samples");
+    private static readonly string SamplesDirectory = Path.Combine(Repository.Root, "samples");
 
     private static readonly NetworkPattern[] DocumentationNetworks =
     [
@@ -156,20 +157,6 @@ public sealed class SamplesMatchTests
         RuleTable table, TransportProtocol protocol, string client, int clientPort, string local, int localPort, INameResolver? resolver = null) =>
         await new RuleMatcher(resolver ?? new MatchFakeNameResolver())
             .MatchAsync(table, protocol, Endpoint(client, clientPort), Endpoint(local, localPort));
-
-    private static string RepositoryRoot()
-    {
-        // Bounded by the depth of the path: each step goes one directory up until there is none.
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Bouncer.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Bouncer.sln above {AppContext.BaseDirectory}");
-    }
 
     /// <summary>A host without interfaces or DNS, so the samples compile the same everywhere.</summary>
     private sealed class NoNetworkEnvironment : INetworkEnvironment
