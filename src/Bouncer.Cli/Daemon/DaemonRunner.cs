@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
+using Bouncer.Cli.Status;
 using Bouncer.Cli.Verify;
 using Bouncer.Engine;
 using Bouncer.Engine.State;
@@ -29,6 +30,8 @@ public sealed class DaemonRunner
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _uptime = new();
+    private readonly LogDropCounter _logDrops = new();
+    private StatusService? _status;
     private RuleTable _running = null!;
     private string? _startUnprivileged;
     private UnixUser? _droppedTo;
@@ -103,6 +106,15 @@ public sealed class DaemonRunner
             return ExitCodes.ConfigurationError;
         }
 
+        // Bound with the listeners, before root is dropped, and disposed before the engine.
+        await using var statusService = await StartStatusAsync(engine).ConfigureAwait(false);
+        if (_options.Status is not null && statusService is null)
+        {
+            await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
+        _status = statusService;
         PidFile? pidFile;
         try
         {
@@ -130,6 +142,11 @@ public sealed class DaemonRunner
             _uptime.Start();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
                 $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
+            if (statusService is not null)
+            {
+                log.Info($"status: serving /metrics and / on {StatusUrl(statusService.LocalEndPoint)}");
+            }
+
             var status = Status(engine);
             _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
@@ -154,6 +171,30 @@ public sealed class DaemonRunner
 
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// Binds <c>--status</c> when asked; null when not asked, or when it cannot be bound (then
+    /// stderr says why and the caller stops).
+    /// </summary>
+    private async Task<StatusService?> StartStatusAsync(IForwardingEngine engine)
+    {
+        if (_options.Status is not { } endpoint)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StatusService.Start(endpoint, engine.CaptureState, _logDrops, () => _uptime.Elapsed, VersionText());
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await _dependencies.Stderr.WriteLineAsync($"bouncer: cannot serve --status on {StatusUrl(endpoint)}: {ex.Message}").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static string StatusUrl(System.Net.IPEndPoint endpoint) => $"http://{endpoint}/";
 
     /// <summary>
     /// Carries out <paramref name="plan"/>; false when the drop failed and the daemon must stop. Last
@@ -369,12 +410,14 @@ public sealed class DaemonRunner
         if (listeners is null)
         {
             log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
+            _status?.ReloadFinished(succeeded: false, elapsed, $"{failure}; the running configuration is unchanged");
         }
         else
         {
             // The engine's own comparison when it made one (it needs it to carry counters over).
             var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, _running);
             log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
+            _status?.ReloadFinished(succeeded: true, elapsed, $"rules: {rules}; {listeners}");
             if (_running.Settings.Users.Unprivileged != _startUnprivileged)
             {
                 log.Warning($"user.unprivileged: {_running.Settings.Users.Unprivileged ?? "(none)"} takes effect at the next start; " +
@@ -422,6 +465,7 @@ public sealed class DaemonRunner
     private LogPipeline BuildLogPipeline(Settings settings) =>
         LogPipeline.Build(LogPipelineOptions.From(settings, _options) with
         {
+            Drops = _logDrops,
             Stdout = _dependencies.Stdout,
             Stderr = _dependencies.Stderr,
         });
