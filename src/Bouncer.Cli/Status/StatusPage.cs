@@ -28,11 +28,18 @@ internal static class StatusPage
         .scroll{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:6px}
         table{border-collapse:collapse;width:100%;font-size:.9em}
         th,td{padding:6px 10px;border-bottom:1px solid #eaeef2;text-align:left;white-space:nowrap;vertical-align:middle}
-        th{background:#f6f8fa;font-weight:600}
+        th{background:#f6f8fa;font-weight:600;white-space:normal}
         td.n{text-align:right;font-variant-numeric:tabular-nums}
         svg{display:block}
         .chart line{stroke:#d0d7de}.chart polyline{fill:none;stroke:#0969da;stroke-width:1.5}
         .chart text{font-size:9px;fill:#57606a}
+        @media (max-width:640px){
+        thead{display:none}.scroll{border:0;background:none}table,tbody{display:block}
+        tr{display:block;background:#fff;border:1px solid #d0d7de;border-radius:6px;margin:0 0 10px;padding:4px 0}
+        td{display:flex;justify-content:space-between;align-items:center;gap:12px;border:0;padding:3px 10px}
+        td::before{content:attr(data-label);color:#57606a}
+        td.rule{font-weight:600}
+        }
         """;
 
     public static string Render(StatusSnapshot snapshot, SessionHistory history, ReloadOutcome? lastReload, string version, TimeSpan uptime, long logLinesDropped)
@@ -53,11 +60,14 @@ internal static class StatusPage
         foreach (var activity in state.Rules.Take(MaxRules))
         {
             var labels = RuleLabels.Of(activity.Rule);
-            var target = activity.Rule.Target?.ToString() ?? "-";
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{Encode(labels.Rule)}</td><td>{Encode(labels.Protocol)}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td>{Encode(labels.Listen)}</td><td>{Encode(target)}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\">{activity.Live}</td><td class=\"n\">{activity.Sessions}</td>")
-                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\">{activity.Refused}</td><td class=\"n\">{activity.Failed}</td><td>");
+            var target = activity.Rule.Target is { } bounce ? $"{bounce.Address?.ToString() ?? bounce.Hostname}.{bounce.Port}" : "-";
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"rule\" data-label=\"rule\">{Encode(labels.Rule)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td data-label=\"protocol\">{Encode(labels.Protocol)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td data-label=\"listen\">{Encode(labels.Listen)}</td><td data-label=\"target\">{Encode(target)}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\" data-label=\"live\">{activity.Live}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\" data-label=\"sessions\">{activity.Sessions}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\" data-label=\"refused\">{activity.Refused}</td>")
+                .Append(CultureInfo.InvariantCulture, $"<td class=\"n\" data-label=\"failed\">{activity.Failed}</td><td data-label=\"per minute\">");
             AppendChart(html, history.PerMinute(activity));
             html.Append("</td></tr>\n");
         }
@@ -90,7 +100,8 @@ internal static class StatusPage
         }
 
         html.Append("\"/>")
-            .Append(CultureInfo.InvariantCulture, $"<text x=\"2\" y=\"8\">max {points.Max()}/min</text></svg>");
+            .Append(CultureInfo.InvariantCulture, $"<text x=\"2\" y=\"8\">peak {points.Max()}/min</text>")
+            .Append(CultureInfo.InvariantCulture, $"<text x=\"{ChartWidth - 2}\" y=\"8\" text-anchor=\"end\">now</text></svg>");
     }
 
     private static string ReloadText(ReloadOutcome? reload)

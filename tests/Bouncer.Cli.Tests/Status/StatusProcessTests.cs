@@ -114,7 +114,7 @@ public sealed class StatusProcessTests : IDisposable
         Assert.StartsWith("text/html", page.ContentType, StringComparison.Ordinal);
         foreach (var rule in new[] { "pass(1)", "block(2)", "pass(3)" })
         {
-            Assert.Contains($"<td>{rule}</td>", page.Body, StringComparison.Ordinal);
+            Assert.Contains($"data-label=\"rule\">{rule}</td>", page.Body, StringComparison.Ordinal);
         }
 
         Assert.Equal(3, CountOf(page.Body, "<svg class=\"chart\""));
