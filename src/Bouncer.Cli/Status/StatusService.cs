@@ -33,7 +33,11 @@ internal sealed class StatusService : IAsyncDisposable
         _drops = drops;
         _uptime = uptime;
         _version = version;
-        _metrics = new BouncerMetrics(drops, DateTimeOffset.UtcNow - uptime());
+        using (var process = System.Diagnostics.Process.GetCurrentProcess())
+        {
+            _metrics = new BouncerMetrics(drops, process.StartTime.ToUniversalTime());
+        }
+
         _server = StatusServer.Listen(endpoint, AnswerAsync);
     }
 
