@@ -32,7 +32,7 @@ internal sealed class BouncerMetrics
     private readonly Gauge _startTime;
     private readonly LogDropCounter _drops;
     private readonly Lock _exported = new();
-    private HashSet<RuleLabels> _ruleSeries = [];
+    private Dictionary<RuleLabels, RuleSeries> _ruleSeries = [];
 
     public BouncerMetrics(LogDropCounter drops, DateTimeOffset startedAt)
     {
@@ -88,36 +88,41 @@ internal sealed class BouncerMetrics
     private void Update(StatusSnapshot snapshot)
     {
         var state = snapshot.State;
-        var current = new HashSet<RuleLabels>(state.Rules.Length);
+        var current = new Dictionary<RuleLabels, RuleSeries>(state.Rules.Length);
         foreach (var activity in state.Rules)
         {
             var labels = RuleLabels.Of(activity.Rule);
-            if (!current.Add(labels))
+            if (current.ContainsKey(labels))
             {
                 continue;
             }
 
-            var values = labels.Values;
-            if (activity.Sessions < _sessions.WithLabels(values).Value
-                || activity.Refused < _refused.WithLabels(values).Value
-                || activity.Failed < _failed.WithLabels(values).Value)
+            if (!_ruleSeries.TryGetValue(labels, out var series))
+            {
+                series = new RuleSeries(this, labels);
+            }
+            else if (activity.Sessions < series.Sessions.Value
+                || activity.Refused < series.Refused.Value
+                || activity.Failed < series.Failed.Value)
             {
                 // A reload changed the rule but not its labels: its counters started again, and
                 // the series must too (a reset Prometheus recognises), not wait to catch up.
                 Remove(labels);
+                series = new RuleSeries(this, labels);
             }
 
-            _sessions.WithLabels(values).IncTo(activity.Sessions);
-            _active.WithLabels(values).Set(activity.Live);
-            _refused.WithLabels(values).IncTo(activity.Refused);
-            _failed.WithLabels(values).IncTo(activity.Failed);
+            current[labels] = series;
             var bytes = snapshot.Bytes[activity.Rule];
-            _bytes.WithLabels([.. values, "from_client"]).IncTo(bytes.FromClients);
-            _bytes.WithLabels([.. values, "to_client"]).IncTo(bytes.ToClients);
+            series.Sessions.IncTo(activity.Sessions);
+            series.Active.Set(activity.Live);
+            series.Refused.IncTo(activity.Refused);
+            series.Failed.IncTo(activity.Failed);
+            series.FromClients.IncTo(bytes.FromClients);
+            series.ToClients.IncTo(bytes.ToClients);
         }
 
         // Rules a reload removed (or renumbered) leave the exposition with their labels.
-        foreach (var gone in _ruleSeries.Where(labels => !current.Contains(labels)))
+        foreach (var gone in _ruleSeries.Keys.Where(labels => !current.ContainsKey(labels)))
         {
             Remove(gone);
         }
@@ -140,5 +145,32 @@ internal sealed class BouncerMetrics
         _failed.RemoveLabelled(values);
         _bytes.RemoveLabelled([.. values, "from_client"]);
         _bytes.RemoveLabelled([.. values, "to_client"]);
+    }
+
+    /// <summary>One rule's children of every per-rule metric, looked up once rather than per scrape.</summary>
+    private sealed class RuleSeries
+    {
+        public RuleSeries(BouncerMetrics metrics, RuleLabels labels)
+        {
+            var values = labels.Values;
+            Sessions = metrics._sessions.WithLabels(values);
+            Active = metrics._active.WithLabels(values);
+            Refused = metrics._refused.WithLabels(values);
+            Failed = metrics._failed.WithLabels(values);
+            FromClients = metrics._bytes.WithLabels([.. values, "from_client"]);
+            ToClients = metrics._bytes.WithLabels([.. values, "to_client"]);
+        }
+
+        public Counter.Child Sessions { get; }
+
+        public Gauge.Child Active { get; }
+
+        public Counter.Child Refused { get; }
+
+        public Counter.Child Failed { get; }
+
+        public Counter.Child FromClients { get; }
+
+        public Counter.Child ToClients { get; }
     }
 }

@@ -162,6 +162,12 @@ internal sealed class StatusServer : IAsyncDisposable
         {
             // Deadline passed, closed for a newer connection, the client went away, or stopping.
         }
+#pragma warning disable CA1031 // One status connection must not take the daemon down, whatever went wrong with it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            // The connection is closed below; the next request starts afresh.
+        }
         finally
         {
             lock (_lock)
