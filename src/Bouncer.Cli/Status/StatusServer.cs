@@ -150,12 +150,15 @@ internal sealed class StatusServer : IAsyncDisposable
             if (response.Path is { } path)
             {
                 // Off the epoll thread this continuation may be running on.
-                var answer = await Task.Run(() => _answer(path, connection.Deadline), connection.Deadline).ConfigureAwait(false);
+                using var answer = await Task.Run(() => _answer(path, connection.Deadline), connection.Deadline).ConfigureAwait(false);
                 await SendAsync(connection, answer, response.HeadOnly).ConfigureAwait(false);
             }
             else if (response.Error is { } error)
             {
-                await SendAsync(connection, error, headOnly: false).ConfigureAwait(false);
+                using (error)
+                {
+                    await SendAsync(connection, error, headOnly: false).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
@@ -251,7 +254,10 @@ internal sealed class StatusServer : IAsyncDisposable
         await socket.SendAsync(Encoding.ASCII.GetBytes(head), SocketFlags.None, connection.Deadline).ConfigureAwait(false);
         if (!headOnly)
         {
-            await socket.SendAsync(response.Body, SocketFlags.None, connection.Deadline).ConfigureAwait(false);
+            foreach (var chunk in response.Body.Chunks)
+            {
+                await socket.SendAsync(chunk, SocketFlags.None, connection.Deadline).ConfigureAwait(false);
+            }
         }
 
         socket.Shutdown(SocketShutdown.Send);

@@ -82,13 +82,21 @@ internal sealed class StatusService : IAsyncDisposable
             var snapshot = StatusSnapshot.Of(_capture());
             if (path == "/metrics")
             {
-                using var body = new MemoryStream();
-                await _metrics.WriteAsync(snapshot, body, cancellationToken).ConfigureAwait(false);
-                return new StatusResponse(200, BouncerMetrics.ContentType, body.ToArray());
+                var body = new PooledBody();
+                try
+                {
+                    await _metrics.WriteAsync(snapshot, body, cancellationToken).ConfigureAwait(false);
+                    return new StatusResponse(200, BouncerMetrics.ContentType, body);
+                }
+                catch
+                {
+                    await body.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
 
             var page = StatusPage.Render(snapshot, _history, Volatile.Read(ref _lastReload), _version, _uptime(), _drops.Total);
-            return new StatusResponse(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(page));
+            return new StatusResponse(200, "text/html; charset=utf-8", PooledBody.Of(Encoding.UTF8.GetBytes(page)));
         }
 #pragma warning disable CA1031 // A status page must not take the daemon down; the client is told, the daemon goes on.
         catch (Exception ex) when (ex is not OperationCanceledException)
