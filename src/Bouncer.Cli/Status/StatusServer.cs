@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -188,27 +189,34 @@ internal sealed class StatusServer : IAsyncDisposable
     /// <summary>Reads up to the blank line that ends the request head; the body of a GET is never read.</summary>
     private static async Task<ParsedRequest> ReadRequestAsync(Connection connection)
     {
-        var buffer = new byte[MaxRequestBytes];
-        var length = 0;
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxRequestBytes);
+        try
         {
-            if (length == buffer.Length)
+            var length = 0;
+            while (true)
             {
-                return ParsedRequest.Failed(StatusResponse.Text(431, "request header too large"));
-            }
+                if (length == MaxRequestBytes)
+                {
+                    return ParsedRequest.Failed(StatusResponse.Text(431, "request header too large"));
+                }
 
-            var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, connection.Deadline).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return ParsedRequest.Failed(null);
-            }
+                var read = await connection.Socket.ReceiveAsync(buffer.AsMemory(length, MaxRequestBytes - length), SocketFlags.None, connection.Deadline).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return ParsedRequest.Failed(null);
+                }
 
-            var scanFrom = Math.Max(0, length - 3);
-            length += read;
-            if (HeadEnd(buffer.AsSpan(scanFrom, length - scanFrom)) >= 0)
-            {
-                return Parse(buffer.AsSpan(0, length));
+                var scanFrom = Math.Max(0, length - 3);
+                length += read;
+                if (HeadEnd(buffer.AsSpan(scanFrom, length - scanFrom)) >= 0)
+                {
+                    return Parse(buffer.AsSpan(0, length));
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
