@@ -5,7 +5,6 @@ using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
-using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
@@ -289,38 +288,28 @@ internal sealed class UdpFlow : ITrackedSession
 
     private async ValueTask<bool> OpenAsync(CancellationToken stopping)
     {
-        var settings = _relay.CurrentSettings;
-        var rule = await _services.Matcher.MatchAsync(_relay.CurrentRules, TransportProtocol.Udp, Client, _listener.MatchEndPoint, stopping)
-            .ConfigureAwait(false);
-        _identity = new SessionIdentity(rule, TransportProtocol.Udp, Client, Local);
-        if (rule.Verdict == Verdict.Block)
+        var admission = _services.Admission;
+        var decision = await admission.DecideAsync(_relay.Key, Client, Local, _listener.MatchEndPoint, stopping).ConfigureAwait(false);
+        _identity = decision.Identity;
+        var outcome = await admission.CheckAsync(decision, stopping).ConfigureAwait(false);
+        if (!outcome.IsAdmitted)
         {
-            Close(EndReason.Blocked);
+            Close(outcome.Refusal, outcome.Detail);
             return false;
         }
 
-        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, Client.Address, stopping)
-            .ConfigureAwait(false);
-        if (sourceHostProblem is not null)
+        _lease = outcome.Lease;
+        var rule = decision.Rule;
+        var settings = decision.Settings;
+        var target = await admission.ChooseTargetAsync(decision, stopping).ConfigureAwait(false);
+        if (!target.Found)
         {
-            Close(EndReason.Blocked, sourceHostProblem);
+            Close(EndReason.RemotePeerError, target.Detail);
             return false;
         }
 
-        if (!TryAdmit(rule))
-        {
-            return false;
-        }
-
-        var target = rule.Target is null ? null : await _relay.Targets.ResolveAsync(rule.Target, Local, stopping).ConfigureAwait(false);
-        if (target is null)
-        {
-            Close(EndReason.RemotePeerError, rule.Target?.Hostname is { } name ? $"Host not found: {name}" : "No bounce target");
-            return false;
-        }
-
-        Target = target;
-        OpenOutgoing(rule, settings, target);
+        Target = target.Target;
+        OpenOutgoing(rule, settings, target.Target, target.Source);
         _bandwidth = _services.Limits.BandwidthFor(rule);
         _logIo = _services.Events.WantsIo(rule, settings.Debug);
         _logPayload = _services.Events.WantsData(rule, settings.Debug);
@@ -333,31 +322,13 @@ internal sealed class UdpFlow : ITrackedSession
         }
 
         _services.Statistics.For(rule).Opened();
-        _services.Events.Opened(_identity, Outgoing!, target);
+        _services.Events.Opened(_identity, Outgoing!, target.Target);
         return true;
     }
 
-    private bool TryAdmit(Rule rule)
-    {
-        var limiter = _services.Limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(Client.Address, Environment.TickCount64) ?? LimitRefusal.None;
-        if (refusal != LimitRefusal.None)
-        {
-            _services.Warnings.Warning(
-                $"limit:{rule.Label}:{refusal}",
-                $"{rule.Label}: {refusal.Describe()} reached, refusing udp client {Client.Address}");
-            Close(EndReason.SessionLimitReached, refusal.Describe());
-            return false;
-        }
-
-        _lease = new SessionLease(limiter, Client.Address);
-        return true;
-    }
-
-    private void OpenOutgoing(Rule rule, Settings settings, IPEndPoint target)
+    private void OpenOutgoing(Rule rule, Settings settings, IPEndPoint target, IPAddress? source)
     {
         var connect = settings.UdpConnectDestination;
-        var source = SourceAddressSelector.Select(rule, settings, Local.Address, target.AddressFamily);
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
