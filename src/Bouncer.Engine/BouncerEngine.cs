@@ -8,6 +8,7 @@ using Bouncer.Engine.Sessions;
 using Bouncer.Engine.State;
 using Bouncer.Engine.Tcp;
 using Bouncer.Engine.Udp;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
