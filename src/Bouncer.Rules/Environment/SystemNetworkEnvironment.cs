@@ -12,10 +12,10 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
     public IReadOnlyList<IPAddress>? GetInterfaceAddresses(string name) =>
         ReadInterfaces().GetValueOrDefault(name);
 
-    public INetworkEnvironment Snapshot() => new SystemNetworkSnapshot(this);
+    public INetworkEnvironment Snapshot() => new SystemNetworkSnapshot(ReadInterfaces, ResolveHost);
 
     /// <summary>Every interface with its addresses (IPv6 link-local left out): one pass over the OS's tables.</summary>
-    internal static Dictionary<string, IReadOnlyList<IPAddress>> ReadInterfaces()
+    internal static IReadOnlyDictionary<string, IReadOnlyList<IPAddress>> ReadInterfaces()
     {
         var interfaces = new Dictionary<string, IReadOnlyList<IPAddress>>(StringComparer.Ordinal);
         foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
