@@ -70,7 +70,7 @@ internal sealed class TaggedTcpTarget : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static async Task<string> ReadLineAsync(Socket socket)
+    public static async Task<string> ReadLineAsync(Socket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var line = new StringBuilder();
