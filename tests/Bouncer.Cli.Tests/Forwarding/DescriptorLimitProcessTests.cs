@@ -12,6 +12,7 @@ namespace Bouncer.Cli.Tests.Forwarding;
 /// again, and the log says so in a rate-limited line instead of a stack trace per client.
 /// </summary>
 [Trait("Category", "Process")]
+[Trait("Suite", "Reliability")]
 public sealed class DescriptorLimitProcessTests : IDisposable
 {
     private const int Limit = 256;
