@@ -19,6 +19,22 @@ public sealed class SystemNetworkSnapshotTests
     }
 
     [Fact]
+    public void The_lookup_answers_as_the_runtimes_resolver_does()
+    {
+        // Names the host answers itself (/etc/hosts, and its own name with every interface
+        // address), so the answer needs no DNS.
+        foreach (var name in new[] { "localhost", Dns.GetHostName(), Dns.GetHostName().ToUpperInvariant() })
+        {
+            Assert.Equal(Dns.GetHostAddresses(name).Distinct(), SystemNetworkEnvironment.Instance.ResolveHost(name));
+        }
+
+        Assert.Equal(Dns.GetHostAddresses("localhost").Distinct(), SystemHostLookup.Resolve("localhost"));
+
+        // A name that cannot be one (a label over 63 characters) resolves to nothing, without an exception.
+        Assert.Empty(SystemHostLookup.Resolve(new string('x', 64) + ".invalid"));
+    }
+
+    [Fact]
     public void A_snapshot_looks_each_name_up_once()
     {
         var snapshot = SystemNetworkEnvironment.Instance.Snapshot();
