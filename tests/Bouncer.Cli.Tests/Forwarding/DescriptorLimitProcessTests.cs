@@ -42,18 +42,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         var crowd = new List<Socket>();
         try
         {
-            for (var i = 0; i < Crowd; i++)
-            {
-                try
-                {
-                    crowd.Add(await Loopback.ConnectAsync(Loopback.Bouncer, port));
-                }
-                catch (SocketException)
-                {
-                    // Accepted, then reset at once for want of a descriptor for its target, before
-                    // the connect had even completed here (the native build is that quick).
-                }
-            }
+            await ConnectCrowdAsync(crowd, port);
 
             // Every client sends: the ones the daemon had descriptors for go through to the target
             // (and through a pipe), the others are closed. Bounded by one deadline for all.
@@ -157,17 +146,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         var crowd = new List<Socket>();
         try
         {
-            for (var i = 0; i < Crowd; i++)
-            {
-                try
-                {
-                    crowd.Add(await Loopback.ConnectAsync(Loopback.Bouncer, port));
-                }
-                catch (SocketException)
-                {
-                    // Reset before the connect completed here.
-                }
-            }
+            await ConnectCrowdAsync(crowd, port);
 
             await bouncer.WaitForLineAsync("local resource limit while ");
 
@@ -189,6 +168,23 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         var notices = bouncer.Log.Split('\n').Where(l => l.Contains("local resource limit while ", StringComparison.Ordinal)).ToArray();
         Assert.True(notices.Length is >= 2 and <= 12, bouncer.Log);
         Assert.Matches(@"\(\d+ more since the last notice\)$", notices[^1]);
+    }
+
+    /// <summary>Connects <see cref="Crowd"/> clients one after another, keeping those whose connect completed.</summary>
+    private static async Task ConnectCrowdAsync(List<Socket> crowd, int port)
+    {
+        for (var i = 0; i < Crowd; i++)
+        {
+            try
+            {
+                crowd.Add(await Loopback.ConnectAsync(Loopback.Bouncer, port));
+            }
+            catch (SocketException)
+            {
+                // Accepted, then reset at once for want of a descriptor for its target, before
+                // the connect had even completed here (the native build is that quick).
+            }
+        }
     }
 
     private static byte[] Payload()

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using Bouncer.Cli.Tests.Support;
 
 namespace Bouncer.Cli.Tests.Reliability;
 
@@ -16,21 +17,15 @@ internal sealed class IntegrityTarget : IAsyncDisposable
     public const int HeaderSize = 24;
     private const int Chunk = 64 * 1024;
 
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
-    private readonly List<Task> _connections = [];
+    private static readonly byte[] s_pool = MakePool();
+    private readonly LoopbackTcpServer _server;
 
     public IntegrityTarget(IPAddress address)
     {
-        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(address, 0));
-        _listener.Listen(512);
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _accepting = AcceptAsync();
+        _server = new LoopbackTcpServer(address, ServeAsync);
     }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     /// <summary>
     /// Bytes to send: 64 KiB pieces of a 4 MiB random pool taken at offsets the seed chooses, so
@@ -43,7 +38,7 @@ internal sealed class IntegrityTarget : IAsyncDisposable
         for (var left = length; left > 0;)
         {
             var size = (int)Math.Min(Chunk, left);
-            var piece = Pool.AsMemory(random.Next(Pool.Length - Chunk), size);
+            var piece = s_pool.AsMemory(random.Next(s_pool.Length - Chunk), size);
             hash.AppendData(piece.Span);
             await socket.SendAsync(piece, SocketFlags.None, cancellationToken);
             left -= size;
@@ -95,8 +90,6 @@ internal sealed class IntegrityTarget : IAsyncDisposable
         return header;
     }
 
-    private static readonly byte[] Pool = MakePool();
-
     private static byte[] MakePool()
     {
         var pool = new byte[4 * 1024 * 1024];
@@ -104,58 +97,23 @@ internal sealed class IntegrityTarget : IAsyncDisposable
         return pool;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        Task[] connections;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-        }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-                return;
-            }
-
-            lock (_connections)
-            {
-                _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(ServeAsync(accepted));
-            }
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
+    private static async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
     {
         using (socket)
         {
             try
             {
                 var header = new byte[HeaderSize];
-                await ReceiveExactlyAsync(socket, header, _stop.Token);
+                await ReceiveExactlyAsync(socket, header, cancellationToken);
                 var up = BinaryPrimitives.ReadInt64BigEndian(header);
                 var down = BinaryPrimitives.ReadInt64BigEndian(header.AsSpan(8));
                 var seed = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16));
-                var receiving = ReceiveAsync(socket, up, _stop.Token);
-                var sent = await SendAsync(socket, down, seed, _stop.Token);
+                var receiving = ReceiveAsync(socket, up, cancellationToken);
+                var sent = await SendAsync(socket, down, seed, cancellationToken);
                 var received = await receiving;
-                await socket.SendAsync(received.Concat(sent).ToArray(), SocketFlags.None, _stop.Token);
+                await socket.SendAsync(received.Concat(sent).ToArray(), SocketFlags.None, cancellationToken);
                 socket.Shutdown(SocketShutdown.Send);
             }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)

@@ -11,6 +11,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class LogInjectionProcessTests : IDisposable
 {
     private const string Forged = "bouncer[1]: info: bouncer 0.1.0 started: forged";

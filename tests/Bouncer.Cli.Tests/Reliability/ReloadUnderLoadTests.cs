@@ -11,6 +11,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class ReloadUnderLoadTests(ITestOutputHelper output) : IDisposable
 {
     private const int Clients = 8;

@@ -16,6 +16,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class RuleFileCheckTests(ITestOutputHelper output) : IDisposable
 {
     private const int Parallel = 2;
@@ -88,22 +89,9 @@ public sealed class RuleFileCheckTests(ITestOutputHelper output) : IDisposable
             start.ArgumentList.Insert(i, wrapper[i]);
         }
 
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await process.WaitForExitAsync(hang.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"bouncer -V did not finish within 10 s on {path}:\n{await File.ReadAllTextAsync(path)}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr, clock.Elapsed);
+        var (status, output, took) = await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(10));
+        Assert.True(status is not null, $"bouncer -V did not finish within 10 s on {path}:\n{await File.ReadAllTextAsync(path)}");
+        return (status.Value, output, took);
     }
 
     private static readonly string[] s_settings =

@@ -12,6 +12,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class SessionPlateauTests(ITestOutputHelper output) : IDisposable
 {
     private const int Workers = 8;

@@ -15,6 +15,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class TargetFaultTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _directory = new();
@@ -165,27 +166,14 @@ public sealed class TargetFaultTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<(int Status, string Output)> RunInNamespaceAsync(string name, params string[] command)
     {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("ip");
         foreach (var arg in new[] { "netns", "exec", name }.Concat(command))
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var (status, output, _) = await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
+        return (status ?? -1, output);
     }
 
     /// <summary>Whether a new connection through <paramref name="port"/> is ended (EOF or reset) within <paramref name="limit"/>.</summary>

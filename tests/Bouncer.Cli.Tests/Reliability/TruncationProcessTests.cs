@@ -10,6 +10,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class TruncationProcessTests : IDisposable
 {
     private readonly TempDirectory _directory = new();

@@ -13,6 +13,7 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
+[Collection(ReliabilityCollection.Name)]
 public sealed class UdpAmplificationTests(ITestOutputHelper output) : IDisposable
 {
     private const int AnswersPerQuery = 3;
