@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
 namespace Bouncer.Rules.Environment;
 
@@ -8,8 +9,9 @@ namespace Bouncer.Rules.Environment;
 /// Forward lookups through the C library's getaddrinfo (files, DNS, whatever nsswitch.conf says),
 /// as <see cref="Dns.GetHostAddresses(string)"/> does, but answering a name that does not resolve
 /// with an empty list instead of an exception: a check of a file full of unknown names spent more
-/// time throwing than looking up.
+/// time throwing than looking up. Linux only (glibc's and musl's struct addrinfo and AF_INET6).
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static partial class SystemHostLookup
 {
     private const int AfInet = 2;

@@ -35,8 +35,10 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
     public IReadOnlyList<IPAddress> ResolveHost(string hostname)
     {
         // Dns is kept where it answers differently: it throws the exception that says why a name
-        // cannot be looked up, and it adds every interface address to the host's own name.
-        if (hostname.Length is 0 or > MaxHostnameLength
+        // cannot be looked up, and it adds every interface address to the host's own name. The
+        // direct lookup reads Linux's struct layout and constants, so other systems use Dns too.
+        if (!OperatingSystem.IsLinux()
+            || hostname.Length is 0 or > MaxHostnameLength
             || hostname.Contains('\0', StringComparison.Ordinal)
             || string.Equals(hostname, Dns.GetHostName(), StringComparison.OrdinalIgnoreCase))
         {
