@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Runtime.Versioning;
 using Bouncer.Rules.Compile;
 using Bouncer.Rules.Environment;
 
@@ -19,6 +20,7 @@ public sealed class SystemNetworkSnapshotTests
     }
 
     [Fact]
+    [SupportedOSPlatform("linux")]
     public void The_lookup_answers_as_the_runtimes_resolver_does()
     {
         // Names the host answers itself (/etc/hosts, and its own name with every interface
