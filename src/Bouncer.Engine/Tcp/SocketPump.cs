@@ -90,7 +90,9 @@ internal sealed class SocketPump
 
     /// <summary>
     /// The fill loop: source → destination (directly or through the pipe) until end of stream (then
-    /// the half-close) or failure. Completes once the drain loop, if one was started, has ended too.
+    /// the half-close) or failure. Once the drain loop, if one was started, has ended too, it tells
+    /// the owner (<see cref="TcpSplice.OnDirectionEnded"/>), which waits for both directions: the
+    /// returned task needs no watching.
     /// </summary>
     public async Task RunAsync()
     {
@@ -177,13 +179,23 @@ internal sealed class SocketPump
         }
         finally
         {
-            Return(ref small);
-            if (_pipe is not null)
+            Exception? unexpected = null;
+            try
             {
-                // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
-                await _pipe.Writer.CompleteAsync(failure).ConfigureAwait(false);
-                await _drain!.ConfigureAwait(false);
+                Return(ref small);
+                if (_pipe is not null)
+                {
+                    // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
+                    await _pipe.Writer.CompleteAsync(failure).ConfigureAwait(false);
+                    await _drain!.ConfigureAwait(false);
+                }
             }
+            catch (Exception exception)
+            {
+                unexpected = exception;
+            }
+
+            _owner.OnDirectionEnded(unexpected);
         }
     }
 

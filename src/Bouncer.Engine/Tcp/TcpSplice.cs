@@ -35,9 +35,8 @@ internal sealed class TcpSplice : IValueTaskSource
 
     private readonly object _endGate = new();
     private ManualResetValueTaskSourceCore<bool> _completion;
-    private Task? _upstreamRun;
-    private Task? _downstreamRun;
     private int _directionsRunning = 2;
+    private Exception? _unexpected;
 
     // Made on first use: only a bandwidth-limited send waits on it.
     private CancellationTokenSource? _ending;
@@ -101,11 +100,9 @@ internal sealed class TcpSplice : IValueTaskSource
     /// <summary>Runs both directions until the session has ended, then closes both sockets. Call once.</summary>
     public ValueTask RunAsync()
     {
-        _upstreamRun = _upstream.RunAsync();
-        _downstreamRun = _downstream.RunAsync();
-        Action directionEnded = OnDirectionEnded;
-        _upstreamRun.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(directionEnded);
-        _downstreamRun.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(directionEnded);
+        // Each loop reports its end through OnDirectionEnded; their tasks need not be kept.
+        _ = _upstream.RunAsync();
+        _ = _downstream.RunAsync();
         return new ValueTask(this, _completion.Version);
     }
 
@@ -229,35 +226,30 @@ internal sealed class TcpSplice : IValueTaskSource
     }
 
     /// <summary>
-    /// One direction's loop has returned. After the second: reasons set by Terminate/OnFailure
-    /// stand; otherwise both directions ended cleanly and the side whose FIN came first closed the
-    /// session. Then each side has sent its FIN and had ours, so there is nothing left to shut down
-    /// (a Shutdown(Both) of each socket was two system calls per session that did nothing), and
-    /// the sockets are closed.
+    /// One direction's loop has returned, with the exception that escaped its clean-up if any (a
+    /// bug: the loops report network failures through <see cref="OnFailure"/>). After the second:
+    /// reasons set by Terminate/OnFailure stand; otherwise both directions ended cleanly and the
+    /// side whose FIN came first closed the session. Then each side has sent its FIN and had ours,
+    /// so there is nothing left to shut down (a Shutdown(Both) of each socket was two system calls
+    /// per session that did nothing), and the sockets are closed.
     /// </summary>
-    private void OnDirectionEnded()
+    internal void OnDirectionEnded(Exception? unexpected)
     {
+        if (unexpected is not null)
+        {
+            Interlocked.CompareExchange(ref _unexpected, unexpected, null);
+        }
+
         if (Interlocked.Decrement(ref _directionsRunning) != 0)
         {
             return;
-        }
-
-        Exception? failure = null;
-        try
-        {
-            // The loops report their failures to this object and return; a fault here is a bug, passed on to the session.
-            _upstreamRun!.GetAwaiter().GetResult();
-            _downstreamRun!.GetAwaiter().GetResult();
-        }
-        catch (Exception exception)
-        {
-            failure = exception;
         }
 
         TryEnd(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail);
         _client.Dispose();
         _target.Dispose();
         _ending?.Dispose();
+        var failure = Volatile.Read(ref _unexpected);
         if (failure is null)
         {
             _completion.SetResult(true);
