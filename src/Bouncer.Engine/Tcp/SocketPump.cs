@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
@@ -102,16 +103,24 @@ internal sealed class SocketPump
         try
         {
             var waitForData = true;
+            var first = true;
             while (true)
             {
                 side = _sourceSide;
                 PipeWriter writer;
                 if (waitForData)
                 {
-                    // Wait for data without a buffer, so an idle session holds no memory.
-                    await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-                    var read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    int read;
+                    var tryNow = first;
+                    first = false;
+                    if (!tryNow || !TryReceiveNow(out small, out read))
+                    {
+                        // Wait for data without a buffer, so an idle session holds no memory.
+                        await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+                        read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    }
+
                     if (read == 0)
                     {
                         break;
@@ -197,6 +206,24 @@ internal sealed class SocketPump
 
             _owner.OnDirectionEnded(unexpected);
         }
+    }
+
+    /// <summary>
+    /// The first read of a direction is tried at once, on the non-blocking socket: a client has
+    /// usually sent its request while the target was being connected, and a zero-byte wait first
+    /// would cost one more system call. False, holding no buffer, when nothing is queued yet.
+    /// </summary>
+    private bool TryReceiveNow([NotNullWhen(true)] out byte[]? small, out int read)
+    {
+        small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+        read = _source.Receive(small, SocketFlags.None, out var error);
+        if (error == SocketError.Success)
+        {
+            return true;
+        }
+
+        Return(ref small);
+        return error == SocketError.WouldBlock ? false : throw new SocketException((int)error);
     }
 
     private static void Return(ref byte[]? buffer)
