@@ -16,10 +16,7 @@ internal static class ConnectionAllocation
 
     public static void Run(int connections)
     {
-        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        target.Listen(1024);
-        var targetPort = ((IPEndPoint)target.LocalEndPoint!).Port;
+        using var target = BenchmarkEngine.ListenOnLoopback(out var targetPort);
         using var echo = new CancellationTokenSource();
         var server = Task.Run(() => Echo(target, echo.Token));
 
