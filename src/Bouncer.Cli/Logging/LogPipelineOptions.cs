@@ -33,6 +33,9 @@ public sealed record LogPipelineOptions
     /// <summary>Events each destination holds while it is not taking them; beyond that they are dropped and counted.</summary>
     public int QueueCapacity { get; init; } = BoundedQueueSink.DefaultCapacity;
 
+    /// <summary>Where every destination's drops are also counted; null counts them per sink only.</summary>
+    public LogDropCounter? Drops { get; init; }
+
     /// <summary>Options for a rule file's settings and the command line: <c>--log FILE</c> replaces <c>logoutput:</c>.</summary>
     public static LogPipelineOptions From(Settings settings, DaemonOptions options) => new()
     {

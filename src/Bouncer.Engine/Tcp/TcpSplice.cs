@@ -218,7 +218,8 @@ internal sealed class TcpSplice : IValueTaskSource
         }
         catch (ObjectDisposedException)
         {
-            // Both directions had just returned and the session closed itself.
+            // Both directions finished on their own in the meantime and the splice released the
+            // source: nothing waits on it any more, and the sockets below are closed already.
         }
 
         Close(_client, reset);
