@@ -29,6 +29,16 @@ internal static class BenchmarkEngine
         engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
+    /// <summary>A listening socket on a free loopback port: the target the benchmarks' connections reach.</summary>
+    public static Socket ListenOnLoopback(out int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        socket.Listen(1024);
+        port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        return socket;
+    }
+
     public static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

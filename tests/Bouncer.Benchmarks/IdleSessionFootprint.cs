@@ -17,10 +17,7 @@ internal static class IdleSessionFootprint
 
     public static void Run(int sessions)
     {
-        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        target.Listen(1024);
-        var targetPort = ((IPEndPoint)target.LocalEndPoint!).Port;
+        using var target = BenchmarkEngine.ListenOnLoopback(out var targetPort);
 
         var direct = Slope(target, targetPort, sessions);
         Console.WriteLine($"direct (harness only): {direct:F0} B per connection");

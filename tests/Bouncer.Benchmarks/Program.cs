@@ -26,6 +26,12 @@ internal static class Program
             return;
         }
 
+        if (args is ["--connect-alloc", ..])
+        {
+            ConnectionAllocation.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : ConnectionAllocation.DefaultConnections);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 

@@ -25,6 +25,7 @@ internal sealed class TcpConnector
     private readonly RateLimitedLog _warnings;
     private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
+    private readonly ConnectTimeouts _timeouts = new();
 
     public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive)
     {
@@ -68,12 +69,7 @@ internal sealed class TcpConnector
             return new ConnectResult(null, target, null, LocalFailure(rule, failure), $"cannot bind source address: {failure.Detail}");
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        if (rule.Timeouts.Connect > TimeSpan.Zero && rule.Timeouts.Connect <= LongestTimer)
-        {
-            timeout.CancelAfter(rule.Timeouts.Connect);
-        }
-
+        using var timeout = _timeouts.Start(rule.Timeouts.Connect <= LongestTimer ? rule.Timeouts.Connect : TimeSpan.Zero, stopping);
         try
         {
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
@@ -90,7 +91,9 @@ internal sealed class SocketPump
 
     /// <summary>
     /// The fill loop: source → destination (directly or through the pipe) until end of stream (then
-    /// the half-close) or failure. Completes once the drain loop, if one was started, has ended too.
+    /// the half-close) or failure. Once the drain loop, if one was started, has ended too, it tells
+    /// the owner (<see cref="TcpSplice.OnDirectionEnded"/>), which waits for both directions: the
+    /// returned task needs no watching.
     /// </summary>
     public async Task RunAsync()
     {
@@ -100,16 +103,24 @@ internal sealed class SocketPump
         try
         {
             var waitForData = true;
+            var first = true;
             while (true)
             {
                 side = _sourceSide;
                 PipeWriter writer;
                 if (waitForData)
                 {
-                    // Wait for data without a buffer, so an idle session holds no memory.
-                    await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-                    var read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    int read;
+                    var tryNow = first;
+                    first = false;
+                    if (!tryNow || !TryReceiveNow(out small, out read))
+                    {
+                        // Wait for data without a buffer, so an idle session holds no memory.
+                        await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+                        read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                    }
+
                     if (read == 0)
                     {
                         break;
@@ -177,14 +188,42 @@ internal sealed class SocketPump
         }
         finally
         {
-            Return(ref small);
-            if (_pipe is not null)
+            Exception? unexpected = null;
+            try
             {
-                // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
-                await _pipe.Writer.CompleteAsync(failure).ConfigureAwait(false);
-                await _drain!.ConfigureAwait(false);
+                Return(ref small);
+                if (_pipe is not null)
+                {
+                    // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
+                    await _pipe.Writer.CompleteAsync(failure).ConfigureAwait(false);
+                    await _drain!.ConfigureAwait(false);
+                }
             }
+            catch (Exception exception)
+            {
+                unexpected = exception;
+            }
+
+            _owner.OnDirectionEnded(unexpected);
         }
+    }
+
+    /// <summary>
+    /// The first read of a direction is tried at once, on the non-blocking socket: a client has
+    /// usually sent its request while the target was being connected, and a zero-byte wait first
+    /// would cost one more system call. False, holding no buffer, when nothing is queued yet.
+    /// </summary>
+    private bool TryReceiveNow([NotNullWhen(true)] out byte[]? small, out int read)
+    {
+        small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
+        read = _source.Receive(small, SocketFlags.None, out var error);
+        if (error == SocketError.Success)
+        {
+            return true;
+        }
+
+        Return(ref small);
+        return error == SocketError.WouldBlock ? false : throw new SocketException((int)error);
     }
 
     private static void Return(ref byte[]? buffer)

@@ -201,15 +201,14 @@ internal sealed class TcpSession : ITrackedSession
         _services.Statistics.For(rule).Opened();
         var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
         var withPayload = _services.Events.WantsData(rule, settings.Debug);
+        var bandwidth = _services.Limits.BandwidthFor(rule);
         var splice = new TcpSplice(
             _client,
             connected.Socket!,
             rule.Timeouts,
-            _services.Limits.BandwidthFor(rule),
-            wantsIo ? (direction, data) => _services.Events.Io(identity, _outgoing, _target, direction, data, withPayload) : null,
-            limiter => _services.Warnings.Warning(
-                $"bandwidth:{rule.Label}",
-                $"{rule.Label}: bandwidth {limiter.BytesPerSecond} bytes/s reached, slowing its sessions"));
+            bandwidth,
+            wantsIo ? IoEvents(identity, withPayload) : null,
+            bandwidth is null ? null : SlowedNotice(rule));
         Volatile.Write(ref _splice, splice);
         if (_terminateReason != 0)
         {
@@ -218,6 +217,16 @@ internal sealed class TcpSession : ITrackedSession
 
         return splice;
     }
+
+    // The callbacks are made in methods of their own: a lambda in ConnectAsync would have the
+    // compiler allocate its captured variables for every session, callbacks wanted or not.
+    private Action<IoDirection, ReadOnlySpan<byte>> IoEvents(SessionIdentity identity, bool withPayload) =>
+        (direction, data) => _services.Events.Io(identity, _outgoing, _target, direction, data, withPayload);
+
+    private Action<BandwidthLimiter> SlowedNotice(Rule rule) =>
+        limiter => _services.Warnings.Warning(
+            $"bandwidth:{rule.Label}",
+            $"{rule.Label}: bandwidth {limiter.BytesPerSecond} bytes/s reached, slowing its sessions");
 
     private void Refuse(EndReason reason, string? detail)
     {

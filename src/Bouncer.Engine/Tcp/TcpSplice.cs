@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
@@ -16,7 +17,12 @@ namespace Bouncer.Engine.Tcp;
 /// not by a timer per read. The first reason to end wins; later failures (from our own close)
 /// are ignored.
 /// </summary>
-internal sealed class TcpSplice
+/// <remarks>
+/// An idle session keeps this object alive for as long as it lasts, so it is also what the session
+/// awaits (<see cref="IValueTaskSource"/>): the two directions report their end to it, and no
+/// state machine, <c>Task.WhenAll</c> or cancellation source is kept per session for that.
+/// </remarks>
+internal sealed class TcpSplice : IValueTaskSource
 {
     private readonly Socket _client;
     private readonly Socket _target;
@@ -24,11 +30,16 @@ internal sealed class TcpSplice
     private readonly SocketPump _downstream;
     private readonly long _idleTimeout;
     private readonly long _finWaitTimeout;
-    private readonly CancellationTokenSource _ending = new();
     private readonly Action<IoDirection, ReadOnlySpan<byte>>? _ioEvents;
     private readonly Action<BandwidthLimiter>? _onSlowed;
 
     private readonly object _endGate = new();
+    private ManualResetValueTaskSourceCore<bool> _completion;
+    private int _directionsRunning = 2;
+    private Exception? _unexpected;
+
+    // Made on first use: only a bandwidth-limited send waits on it.
+    private CancellationTokenSource? _ending;
     private long _lastActivity = Environment.TickCount64;
     private long _firstFinAt;
     private int _finsPassedOn;
@@ -55,7 +66,16 @@ internal sealed class TcpSplice
     }
 
     /// <summary>Cancelled when the session is ending, to cut short waits that are not socket operations.</summary>
-    public CancellationToken Ending => _ending.Token;
+    public CancellationToken Ending
+    {
+        get
+        {
+            lock (_endGate)
+            {
+                return _ended != 0 ? new CancellationToken(canceled: true) : (_ending ??= new CancellationTokenSource()).Token;
+            }
+        }
+    }
 
     public bool RaisesIoEvents => _ioEvents is not null;
 
@@ -77,25 +97,21 @@ internal sealed class TcpSplice
 
     public string? Detail => _detail;
 
-    /// <summary>Runs both directions until the session has ended, then closes both sockets.</summary>
-    public async Task RunAsync()
+    /// <summary>Runs both directions until the session has ended, then closes both sockets. Call once.</summary>
+    public ValueTask RunAsync()
     {
-        try
-        {
-            await Task.WhenAll(_upstream.RunAsync(), _downstream.RunAsync()).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Reasons set by Terminate/OnFailure stand; otherwise both directions ended cleanly and
-            // the side whose FIN came first closed the session. Then each side has sent its FIN and
-            // had ours, so there is nothing left to shut down: a Shutdown(Both) of each socket here
-            // was two system calls per session that did nothing (one in two failed with ENOTCONN).
-            TryEnd(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail);
-            _client.Dispose();
-            _target.Dispose();
-            _ending.Dispose();
-        }
+        // Each loop reports its end through OnDirectionEnded; their tasks need not be kept.
+        _ = _upstream.RunAsync();
+        _ = _downstream.RunAsync();
+        return new ValueTask(this, _completion.Version);
     }
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Data moved: the session is not idle.</summary>
     public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
@@ -190,18 +206,59 @@ internal sealed class TcpSplice
             return;
         }
 
+        CancellationTokenSource? ending;
+        lock (_endGate)
+        {
+            ending = _ending;
+        }
+
         try
         {
-            _ending.Cancel();
+            ending?.Cancel();
         }
         catch (ObjectDisposedException)
         {
-            // Both directions finished on their own in the meantime and RunAsync released the
-            // token: nothing waits on it any more, and the sockets below are closed already.
+            // Both directions finished on their own in the meantime and the splice released the
+            // source: nothing waits on it any more, and the sockets below are closed already.
         }
 
         Close(_client, reset);
         Close(_target, reset);
+    }
+
+    /// <summary>
+    /// One direction's loop has returned, with the exception that escaped its clean-up if any (a
+    /// bug: the loops report network failures through <see cref="OnFailure"/>). After the second:
+    /// reasons set by Terminate/OnFailure stand; otherwise both directions ended cleanly and the
+    /// side whose FIN came first closed the session. Then each side has sent its FIN and had ours,
+    /// so there is nothing left to shut down (a Shutdown(Both) of each socket was two system calls
+    /// per session that did nothing), and the sockets are closed.
+    /// </summary>
+    internal void OnDirectionEnded(Exception? unexpected)
+    {
+        if (unexpected is not null)
+        {
+            Interlocked.CompareExchange(ref _unexpected, unexpected, null);
+        }
+
+        if (Interlocked.Decrement(ref _directionsRunning) != 0)
+        {
+            return;
+        }
+
+        TryEnd(_reason == EndReason.None ? EndReason.LocalClientClosed : _reason, _detail);
+        _client.Dispose();
+        _target.Dispose();
+        _ending?.Dispose();
+        var failure = Volatile.Read(ref _unexpected);
+        if (failure is null)
+        {
+            _completion.SetResult(true);
+        }
+        else
+        {
+            _completion.SetException(failure);
+        }
     }
 
     /// <summary>Records why the session ended; false when it had ended already.</summary>
