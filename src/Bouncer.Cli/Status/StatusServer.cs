@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Bouncer.Engine.Net;
 using System.Text;
 
 namespace Bouncer.Cli.Status;
@@ -57,7 +58,7 @@ internal sealed class StatusServer : IAsyncDisposable
                 socket.DualMode = false;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AddressReuse.Enable(socket);
             socket.Bind(endpoint);
             socket.Listen(Backlog);
         }

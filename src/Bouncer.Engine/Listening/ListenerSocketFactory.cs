@@ -5,9 +5,9 @@ using Bouncer.Rules.Model;
 namespace Bouncer.Engine.Listening;
 
 /// <summary>
-/// Binds the socket of one listener: SO_REUSEADDR (a restart is not refused while old connections
-/// sit in TIME_WAIT), IPv6 sockets IPv6-only (so <c>0.0.0.0</c> and <c>::</c> on one port are two
-/// listeners), IP_FREEBIND when a rule asks for it, and listen() for TCP. A failure becomes a
+/// Binds the socket of one listener: SO_REUSEADDR alone (see <see cref="AddressReuse"/>), IPv6
+/// sockets IPv6-only (so <c>0.0.0.0</c> and <c>::</c> on one port are two listeners), IP_FREEBIND
+/// when a rule asks for it, and listen() for TCP. A failure becomes a
 /// <see cref="ListenerBindException"/> with the one line an operator needs.
 /// </summary>
 internal static class ListenerSocketFactory
@@ -29,7 +29,7 @@ internal static class ListenerSocketFactory
                 socket.DualMode = false;
             }
 
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AddressReuse.Enable(socket);
             prepare?.Invoke(socket);
             if (listener.FreeBind && !RawSocketOptions.TrySetFreeBind(socket))
             {

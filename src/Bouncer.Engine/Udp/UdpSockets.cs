@@ -11,11 +11,6 @@ internal static class UdpSockets
     /// <summary>Large enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
     public const int DatagramBufferSize = 65536;
 
-    // Plain SO_REUSEADDR, set raw: on Linux it lets an address-specific socket share a port with the
-    // wildcard socket, which the listener factory also opened with SO_REUSEADDR.
-    private const int LinuxSolSocket = 1;
-    private const int LinuxSoReuseAddr = 2;
-
     // Windows reports an ICMP port unreachable caused by an earlier send as WSAECONNRESET on the
     // next receive of an unconnected socket; a listener must not see other clients' errors.
     private const int WindowsSioUdpConnReset = unchecked((int)0x9800000C);
@@ -52,16 +47,9 @@ internal static class UdpSockets
                 socket.DualMode = false;
             }
 
-            if (OperatingSystem.IsLinux())
-            {
-                socket.SetRawSocketOption(LinuxSolSocket, LinuxSoReuseAddr, BitConverter.GetBytes(1));
-            }
-            else if (!OperatingSystem.IsWindows())
-            {
-                // BSD and macOS: SO_REUSEADDR allows a specific address next to a wildcard. Windows
-                // allows that pair by default, and its SO_REUSEADDR would allow taking over the port.
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
+            // Shares the wildcard's port, which the listener factory also opened with SO_REUSEADDR
+            // (Windows allows that pair by default).
+            AddressReuse.Enable(socket);
 
             PrepareListener(socket);
             socket.Bind(endpoint);
