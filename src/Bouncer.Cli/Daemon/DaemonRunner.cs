@@ -28,7 +28,7 @@ public sealed class DaemonRunner
     private readonly StampingCommandWriter _commands;
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Stopwatch _uptime = new();
+    private long _startedAt;
     private RuleTable _running = null!;
     private string? _startUnprivileged;
     private UnixUser? _droppedTo;
@@ -37,7 +37,7 @@ public sealed class DaemonRunner
     {
         _options = options;
         _dependencies = dependencies;
-        _commands = new StampingCommandWriter(_requests.Writer);
+        _commands = new StampingCommandWriter(_requests.Writer, dependencies.Time);
     }
 
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
@@ -85,12 +85,13 @@ public sealed class DaemonRunner
 
     private async Task<int> ServeAsync(RuleTable table, LogPipelineHost logs, PrivilegeDrop privileges, PrivilegePlan plan)
     {
-        var log = new EngineLog(logs);
+        var log = new EngineLog(logs, _dependencies.Time);
         var engineOptions = new EngineOptions
         {
             KeepAlive = !_options.NoKeepAlive,
             Debug = logs.Current.Debug,
             MaxUdpFlows = _options.MaxUdpFlows ?? new EngineOptions().MaxUdpFlows,
+            Time = _dependencies.Time,
         };
         await using var engine = _dependencies.CreateEngine(engineOptions, new SessionEventLogger(logs), log);
         try
@@ -125,9 +126,9 @@ public sealed class DaemonRunner
         _running = table;
         CollectCompileGarbage();
         using (pidFile)
-        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands) : null)
+        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands, _dependencies.Time) : null)
         {
-            _uptime.Start();
+            _startedAt = _dependencies.Time.GetTimestamp();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
                 $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
             var status = Status(engine);
@@ -136,7 +137,7 @@ public sealed class DaemonRunner
             using (var serving = new CancellationTokenSource())
             {
                 var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
-                    ? new SystemdStatusLoop(notifier, () => Status(engine)).RunAsync(status, serving.Token)
+                    ? new SystemdStatusLoop(notifier, () => Status(engine), _dependencies.Time).RunAsync(status, serving.Token)
                     : Task.CompletedTask;
                 try
                 {
@@ -207,7 +208,7 @@ public sealed class DaemonRunner
 
                     break;
                 case DaemonCommand.DumpState:
-                    foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
+                    foreach (var line in StateReport.Lines(engine.CaptureState(), _dependencies.Time.GetElapsedTime(_startedAt), _options.ConfigPath))
                     {
                         log.Info(line);
                     }
@@ -351,7 +352,7 @@ public sealed class DaemonRunner
             }
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(requested);
+        var elapsed = _dependencies.Time.GetElapsedTime(requested);
         var previous = _running;
         if (listeners is not null)
         {
@@ -424,6 +425,7 @@ public sealed class DaemonRunner
         {
             Stdout = _dependencies.Stdout,
             Stderr = _dependencies.Stderr,
+            Time = _dependencies.Time,
         });
 
     private static string VersionText() =>

@@ -32,14 +32,16 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(1);
 
     private readonly ILogEventSink _destination;
+    private readonly TimeProvider _time;
     private readonly BlockingCollection<LogEvent> _queue;
     private readonly Thread _writer;
     private long _dropped;
     private long _droppedTotal;
 
-    public BoundedQueueSink(ILogEventSink destination, int capacity = DefaultCapacity)
+    public BoundedQueueSink(ILogEventSink destination, TimeProvider time, int capacity = DefaultCapacity)
     {
         _destination = destination;
+        _time = time;
         _queue = new BlockingCollection<LogEvent>(new ConcurrentQueue<LogEvent>(), capacity);
 
         // A thread of its own, not the thread pool: a write blocked on a full pipe may never return,
@@ -111,11 +113,11 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
         }
     }
 
-    private static LogEvent DroppedNotice(long dropped)
+    private LogEvent DroppedNotice(long dropped)
     {
         var text = string.Create(
             CultureInfo.InvariantCulture,
             $"log: {dropped} line{(dropped == 1 ? string.Empty : "s")} dropped: the log destination did not keep up");
-        return new LogEvent(DateTimeOffset.Now, LogEventLevel.Warning, null, new MessageTemplate([new TextToken(text)]), []);
+        return new LogEvent(_time.GetLocalNow(), LogEventLevel.Warning, null, new MessageTemplate([new TextToken(text)]), []);
     }
 }

@@ -26,9 +26,11 @@ internal sealed class TcpConnector
     private readonly RateLimitedLog _warnings;
     private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
+    private readonly TimeProvider _time;
 
-    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive)
+    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time)
     {
+        _time = time;
         _targets = targets;
         _warnings = warnings;
         _descriptors = descriptors;
@@ -79,11 +81,11 @@ internal sealed class TcpConnector
             return new ConnectResult(null, target, null, LocalFailure(rule, failure), $"cannot bind source address: {failure.Detail}");
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        if (rule.Timeouts.Connect > TimeSpan.Zero && rule.Timeouts.Connect <= LongestTimer)
-        {
-            timeout.CancelAfter(rule.Timeouts.Connect);
-        }
+        // The deadline's source is linked to the engine's stop by one registration, as a linked source would be.
+        using var timeout = rule.Timeouts.Connect > TimeSpan.Zero && rule.Timeouts.Connect <= LongestTimer
+            ? new CancellationTokenSource(rule.Timeouts.Connect, _time)
+            : new CancellationTokenSource();
+        using var stop = stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
 
         try
         {

@@ -25,6 +25,9 @@ internal sealed record EngineServices(
     RateLimitedLog Warnings,
     CancellationToken Stopping)
 {
+    /// <summary>The engine's clock (<see cref="EngineOptions.Time"/>).</summary>
+    public TimeProvider Time => Options.Time;
+
     /// <summary>The <c>srchost</c> checks, asked by TCP sessions and UDP flows alike, through the engine's resolver.</summary>
     public SourceHostCheck SourceHosts { get; init; } = new(Resolver);
 

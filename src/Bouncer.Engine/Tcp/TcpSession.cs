@@ -140,7 +140,7 @@ internal sealed class TcpSession : ITrackedSession
             return null; // Stopping while a name lookup was pending; the client was never admitted.
         }
 
-        _identity = new SessionIdentity(rule, TransportProtocol.Tcp, client, local);
+        _identity = new SessionIdentity(rule, TransportProtocol.Tcp, client, local, _services.Time);
         if (rule.Verdict == Verdict.Block)
         {
             Refuse(EndReason.Blocked, null);
@@ -209,6 +209,7 @@ internal sealed class TcpSession : ITrackedSession
             _client,
             connected.Socket!,
             rule.Timeouts,
+            _services.Time,
             _services.Limits.BandwidthFor(rule),
             wantsIo ? (direction, data) => _services.Events.Io(identity, _outgoing, _target, direction, data, withPayload) : null,
             limiter => _services.Warnings.Warning(

@@ -27,9 +27,10 @@ internal sealed class TcpSplice
     private readonly CancellationTokenSource _ending = new();
     private readonly Action<IoDirection, ReadOnlySpan<byte>>? _ioEvents;
     private readonly Action<BandwidthLimiter>? _onSlowed;
+    private readonly TimeProvider _time;
 
     private readonly object _endGate = new();
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
     private long _firstFinAt;
     private int _finsPassedOn;
     private int _ended;
@@ -40,12 +41,15 @@ internal sealed class TcpSplice
         Socket client,
         Socket target,
         Timeouts timeouts,
+        TimeProvider time,
         BandwidthLimiter? bandwidth,
         Action<IoDirection, ReadOnlySpan<byte>>? ioEvents,
         Action<BandwidthLimiter>? onSlowed)
     {
         _client = client;
         _target = target;
+        _time = time;
+        _lastActivity = time.GetMilliseconds();
         _idleTimeout = (long)timeouts.IoTcp.TotalMilliseconds;
         _finWaitTimeout = (long)timeouts.TcpFinWait.TotalMilliseconds;
         _ioEvents = ioEvents;
@@ -69,7 +73,7 @@ internal sealed class TcpSplice
         PacketsToTarget: 0,
         PacketsFromTarget: 0);
 
-    /// <summary>When data last moved, in <see cref="Environment.TickCount64"/> units.</summary>
+    /// <summary>When data last moved, in <see cref="MonotonicTime"/> milliseconds.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>Why the session ended; valid once <see cref="RunAsync"/> has completed.</summary>
@@ -98,7 +102,7 @@ internal sealed class TcpSplice
     }
 
     /// <summary>Data moved: the session is not idle.</summary>
-    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    public void Touch() => Volatile.Write(ref _lastActivity, _time.GetMilliseconds());
 
     public void RaiseIo(IoDirection direction, ReadOnlySpan<byte> data) => _ioEvents?.Invoke(direction, data);
 
@@ -109,7 +113,7 @@ internal sealed class TcpSplice
     {
         lock (_endGate)
         {
-            if (Interlocked.CompareExchange(ref _firstFinAt, Environment.TickCount64, 0) == 0 && _ended == 0)
+            if (Interlocked.CompareExchange(ref _firstFinAt, _time.GetMilliseconds(), 0) == 0 && _ended == 0)
             {
                 _reason = side == SessionSide.Client ? EndReason.LocalClientClosed : EndReason.RemotePeerClosed;
             }

@@ -292,7 +292,7 @@ internal sealed class UdpFlow : ITrackedSession
         var settings = _relay.CurrentSettings;
         var rule = await _services.Matcher.MatchAsync(_relay.CurrentRules, TransportProtocol.Udp, Client, _listener.MatchEndPoint, stopping)
             .ConfigureAwait(false);
-        _identity = new SessionIdentity(rule, TransportProtocol.Udp, Client, Local);
+        _identity = new SessionIdentity(rule, TransportProtocol.Udp, Client, Local, _services.Time);
         if (rule.Verdict == Verdict.Block)
         {
             Close(EndReason.Blocked);

@@ -25,7 +25,7 @@ internal sealed class UdpRelay : IListenerService
     private readonly CancellationTokenSource _stopping = new();
     private readonly OwnedTasks _receiveLoops = new();
     private readonly ConcurrentQueue<UdpListenSocket> _sockets = new();
-    private readonly NoticeThrottle _rejectedEvents = new(RejectedEventsPerSecond, TimeSpan.FromSeconds(1));
+    private readonly NoticeThrottle _rejectedEvents;
     private UdpWildcardSocket? _wildcard;
     private int _stopped;
 
@@ -41,6 +41,7 @@ internal sealed class UdpRelay : IListenerService
         Services = services;
         Targets = targets;
         Budget = budget;
+        _rejectedEvents = new NoticeThrottle(RejectedEventsPerSecond, TimeSpan.FromSeconds(1), services.Time);
         LocalEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
     }
 

@@ -466,7 +466,7 @@ public sealed class DaemonRunnerTests : IDisposable
         var socketPath = _directory.File("notify.sock");
         using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         receiver.Bind(new UnixDomainSocketEndPoint(socketPath));
-        using var notifier = new SystemdNotifier(socketPath);
+        using var notifier = new SystemdNotifier(socketPath, TimeProvider.System);
         var runner = Runner(new DaemonOptions(), notifier);
 
         var run = runner.RunAsync(CancellationToken.None);

@@ -33,7 +33,7 @@ public sealed class ReportCommandLineTests
     [Fact]
     public void OptionsAreReadIntoReportOptions()
     {
-        var line = new ReportCommandLine();
+        var line = new ReportCommandLine(TimeProvider.System);
         var result = line.Command.Parse(["--format", "json", "--since", "2025-11-22T14:00:00Z", "--until", "2025-11-22 15:00:00+01:00", "--interval", "1h30m", "--follow", "--refresh", "5s", "a.log", "-", "b.log.1.gz"]);
 
         Assert.Empty(result.Errors);
@@ -50,7 +50,7 @@ public sealed class ReportCommandLineTests
     [Fact]
     public void ASpanAgoIsATime()
     {
-        var line = new ReportCommandLine();
+        var line = new ReportCommandLine(TimeProvider.System);
         var before = DateTime.UtcNow.Ticks;
 
         var since = line.ToOptions(line.Command.Parse(["--since", "2h", "a.log"])).SinceTicks!.Value;

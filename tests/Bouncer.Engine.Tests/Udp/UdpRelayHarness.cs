@@ -53,8 +53,8 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
         var log = new RecordingLog();
         var stopping = new CancellationTokenSource();
         resolver ??= new FakeResolver();
-        var limits = new LimitRegistry();
-        var tracker = new SessionTracker(log);
+        var limits = new LimitRegistry(options.Time);
+        var tracker = new SessionTracker(log, options.Time);
         var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
         var services = new EngineServices(
             options,
@@ -64,12 +64,12 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
             limits,
             new SessionEventPublisher(events, log, options.Debug),
             tracker,
-            new RateLimitedLog(log, TimeSpan.FromSeconds(10)),
+            new RateLimitedLog(log, TimeSpan.FromSeconds(10), options.Time),
             stopping.Token);
         var listener = table.Listeners.Single(l => l.Protocol == TransportProtocol.Udp);
         var relay = (UdpRelay)new UdpListenerServiceFactory(services).Create(listener.Key, ListenerSocketFactory.Bind(listener));
         relay.Start();
-        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100)).RunAsync(stopping.Token);
+        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100), options.Time).RunAsync(stopping.Token);
         return new UdpRelayHarness(relay, events, log, stopping, tracker, sweeper);
     }
 
