@@ -156,7 +156,7 @@ internal sealed class TcpSession : ITrackedSession
         }
 
         var limiter = _services.Limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(client.Address, Environment.TickCount64) ?? LimitRefusal.None;
+        var refusal = limiter?.TryAcquire(client.Address, _services.Time.GetMilliseconds()) ?? LimitRefusal.None;
         if (refusal != LimitRefusal.None)
         {
             _services.Warnings.Warning(

@@ -39,7 +39,7 @@ internal sealed class UdpFlow : ITrackedSession
     private byte[]? _first;
     private readonly int _firstLength;
     private int _state;
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
     private SessionIdentity? _identity;
     private Socket? _outgoing;
     private SocketAddress? _targetAddress;
@@ -63,6 +63,7 @@ internal sealed class UdpFlow : ITrackedSession
         _listener = listener;
         _relay = relay;
         _services = relay.Services;
+        _lastActivity = _services.Time.GetMilliseconds();
         Key = key;
         Client = client;
         _first = first;
@@ -340,7 +341,7 @@ internal sealed class UdpFlow : ITrackedSession
     private bool TryAdmit(Rule rule)
     {
         var limiter = _services.Limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(Client.Address, Environment.TickCount64) ?? LimitRefusal.None;
+        var refusal = limiter?.TryAcquire(Client.Address, _services.Time.GetMilliseconds()) ?? LimitRefusal.None;
         if (refusal != LimitRefusal.None)
         {
             _services.Warnings.Warning(
@@ -601,7 +602,7 @@ internal sealed class UdpFlow : ITrackedSession
         CountFromTarget(reply.Length);
         if (_bandwidth?.Reserve(reply.Length) is { } wait && wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait, stopping).ConfigureAwait(false);
+            await Task.Delay(wait, _services.Time, stopping).ConfigureAwait(false);
         }
 
         try
@@ -651,7 +652,7 @@ internal sealed class UdpFlow : ITrackedSession
         return socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, peer);
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    private void Touch() => Volatile.Write(ref _lastActivity, _services.Time.GetMilliseconds());
 
     private void ReturnFirst()
     {
