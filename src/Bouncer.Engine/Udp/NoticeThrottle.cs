@@ -28,7 +28,8 @@ internal sealed class NoticeThrottle
         var now = _time.GetMilliseconds();
         lock (_lock)
         {
-            if (now - _windowStart >= _windowMilliseconds)
+            // The first notice opens the first window (now - long.MinValue would overflow).
+            if (_windowStart == long.MinValue || now - _windowStart >= _windowMilliseconds)
             {
                 _windowStart = now;
                 _passedInWindow = 0;
