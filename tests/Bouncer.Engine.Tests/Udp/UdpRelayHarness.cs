@@ -6,6 +6,7 @@ using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.State;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
@@ -42,6 +43,29 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
 
     /// <summary>Live sessions (flows) the tracker holds.</summary>
     public int Sessions => _tracker.Count;
+
+    /// <summary>The open flows as the state dump shows them, with their counters.</summary>
+    public IReadOnlyList<LiveSession> Live => _tracker.Describe();
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds of the open flows, rechecking every few
+    /// milliseconds; throws after <paramref name="timeout"/>. For counts no event reports.
+    /// </summary>
+    public async Task WaitForLiveAsync(Func<IReadOnlyList<LiveSession>, bool> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!condition(Live))
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("the open flows never reached the expected state");
+            }
+        }
+    }
 
     /// <summary>Where clients send: the listener's address (or <paramref name="reachedAt"/> for a wildcard) and bound port.</summary>
     public IPEndPoint ListenAt(IPAddress? reachedAt = null) => new(reachedAt ?? Relay.LocalEndPoint.Address, Relay.LocalEndPoint.Port);
