@@ -21,10 +21,9 @@ namespace Bouncer.Cli.Logging;
 public sealed class BoundedQueueSink : ILogEventSink, IDisposable
 {
     /// <summary>
-    /// Events held per destination. A burst of 1,000 connections opening and closing at once writes
-    /// 2,000 lines; the peak rate measured through one bouncer is about 10,000 sessions/s, i.e.
-    /// 20,000 lines/s. 16,384 holds most of a second of that peak (a journald or pager that pauses
-    /// briefly loses nothing) while keeping the worst case to a few MiB of queued events.
+    /// Events held per destination: most of a second of lines at the session rate one bouncer
+    /// reaches (two lines a session; docs/performance.md), so a journald or pager that pauses
+    /// briefly loses nothing, while the worst case stays a few MiB of queued events.
     /// </summary>
     public const int DefaultCapacity = 16_384;
 

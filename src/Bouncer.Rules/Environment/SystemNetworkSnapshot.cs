@@ -3,9 +3,9 @@ using System.Net;
 namespace Bouncer.Rules.Environment;
 
 /// <summary>
-/// The host as one check or reload sees it: the interface table is read once, on first use (reading
-/// it costs a pass over every interface's files, about 0.1 ms, which per name made a line of
-/// 100,000 names take 12 s), and each hostname is resolved once however often the file names it.
+/// The host as one check or reload sees it: the interface table is read once, on first use
+/// (reading it is a pass over every interface's files, too slow to repeat per name in a file that
+/// names thousands), and each hostname is resolved once however often the file names it.
 /// Not thread-safe: one compile uses it, then drops it.
 /// </summary>
 internal sealed class SystemNetworkSnapshot(SystemNetworkEnvironment system) : INetworkEnvironment
