@@ -1,47 +1,38 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
 using Bouncer.Cli.Verify;
 using Bouncer.Engine;
-using Bouncer.Engine.State;
-using Bouncer.Rules;
 using Bouncer.Rules.Model;
-using Serilog.Events;
 
 namespace Bouncer.Cli.Daemon;
 
 /// <summary>
 /// <c>bouncer -f FILE</c>: load the rules, set up logging, bind, write the pid file, drop root when
 /// <c>user.unprivileged</c> asks (<see cref="PrivilegeDrop"/>), tell systemd, then serve until told
-/// to stop. Everything that happens while running arrives as a <see cref="DaemonCommand"/> on one channel (signals, <c>--watch</c>, cancellation) and is handled
-/// by one awaited loop, one command at a time, so reload, state dump and stop never overlap.
+/// to stop. Everything that happens while running arrives as a <see cref="DaemonCommand"/> on one
+/// queue (<see cref="DaemonRequestQueue"/>: signals, <c>--watch</c>, cancellation) and is handled by
+/// one awaited loop, one command at a time, so reload (<see cref="ReloadCoordinator"/>), state dump
+/// and stop never overlap.
 /// </summary>
 public sealed class DaemonRunner
 {
     private readonly DaemonOptions _options;
     private readonly DaemonDependencies _dependencies;
-    private readonly Channel<DaemonRequest> _requests = Channel.CreateUnbounded<DaemonRequest>(
-        new UnboundedChannelOptions { SingleReader = true });
-
-    private readonly StampingCommandWriter _commands;
-
+    private readonly DaemonRequestQueue _requests;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _startedAt;
-    private RuleTable _running = null!;
-    private string? _startUnprivileged;
     private UnixUser? _droppedTo;
 
     public DaemonRunner(DaemonOptions options, DaemonDependencies dependencies)
     {
         _options = options;
         _dependencies = dependencies;
-        _commands = new StampingCommandWriter(_requests.Writer, dependencies.Time);
+        _requests = new DaemonRequestQueue(dependencies.Time);
     }
 
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
-    public ChannelWriter<DaemonCommand> Commands => _commands;
+    public ChannelWriter<DaemonCommand> Commands => _requests.Commands;
 
     /// <summary>Completes once the listeners are bound, the pid file is written and root dropped (if asked).</summary>
     public Task Started => _started.Task;
@@ -65,7 +56,6 @@ public sealed class DaemonRunner
             return ExitCodes.ConfigurationError;
         }
 
-        _startUnprivileged = table.Settings.Users.Unprivileged;
         LogPipeline pipeline;
         try
         {
@@ -78,8 +68,8 @@ public sealed class DaemonRunner
         }
 
         using var logs = new LogPipelineHost(pipeline, _dependencies.PublishGlobalLogger);
-        using var registration = cancellationToken.Register(() => _commands.TryWrite(DaemonCommand.Stop));
-        using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_commands) : null;
+        using var registration = cancellationToken.Register(() => _requests.Commands.TryWrite(DaemonCommand.Stop));
+        using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_requests.Commands) : null;
         return await ServeAsync(table, logs, privileges, plan).ConfigureAwait(false);
     }
 
@@ -123,25 +113,25 @@ public sealed class DaemonRunner
             return ExitCodes.EnvironmentError;
         }
 
-        _running = table;
-        CollectCompileGarbage();
+        var reloads = new ReloadCoordinator(_options, _dependencies, _requests, engine, logs, log, BuildLogPipeline, table, _droppedTo);
+        CompileGarbage.Collect();
         using (pidFile)
-        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _commands, _dependencies.Time) : null)
+        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _requests.Commands, _dependencies.Time) : null)
         {
             _startedAt = _dependencies.Time.GetTimestamp();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
                 $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
-            var status = Status(engine);
+            var status = reloads.Status();
             _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
             using (var serving = new CancellationTokenSource())
             {
                 var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
-                    ? new SystemdStatusLoop(notifier, () => Status(engine), _dependencies.Time).RunAsync(status, serving.Token)
+                    ? new SystemdStatusLoop(notifier, reloads.Status, _dependencies.Time).RunAsync(status, serving.Token)
                     : Task.CompletedTask;
                 try
                 {
-                    await RunCommandLoopAsync(engine, logs, log).ConfigureAwait(false);
+                    await RunCommandLoopAsync(engine, reloads, log).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -190,18 +180,17 @@ public sealed class DaemonRunner
     /// The daemon's one loop: runs until a <see cref="DaemonCommand.Stop"/> arrives (posted by
     /// cancellation too).
     /// </summary>
-    private async Task RunCommandLoopAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log)
+    private async Task RunCommandLoopAsync(IForwardingEngine engine, ReloadCoordinator reloads, EngineLog log)
     {
-        var reader = _requests.Reader;
         while (true)
         {
-            var request = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            var request = await _requests.ReadAsync().ConfigureAwait(false);
             switch (request.Command)
             {
                 case DaemonCommand.Stop:
                     return;
                 case DaemonCommand.Reload:
-                    if (await ReloadUntilQuietAsync(engine, logs, log, request.PostedAt).ConfigureAwait(false))
+                    if (await reloads.ReloadUntilQuietAsync(request.PostedAt).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -240,185 +229,12 @@ public sealed class DaemonRunner
 
     private async Task WatchForSecondStopAsync(CancellationTokenSource hurry, EngineLog log, CancellationToken cancellationToken)
     {
-        var reader = _requests.Reader;
-        try
+        if (await _requests.WaitForStopAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (reader.TryRead(out var request) && request.Command == DaemonCommand.Stop)
-                {
-                    log.Info("second stop request: closing the remaining sessions now");
-                    await hurry.CancelAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The drain finished by itself.
+            log.Info("second stop request: closing the remaining sessions now");
+            await hurry.CancelAsync().ConfigureAwait(false);
         }
     }
-
-    /// <summary>
-    /// Reloads at once, then again while more reload requests arrived during the reload: all the
-    /// requests that are waiting when a reload starts are served by that one reload, so a burst of
-    /// HUPs causes one reload, or two when it straddles the start of one (the second reads what was
-    /// written while the first ran; no request is served by a read that began before it). There is
-    /// no settle delay, because it would count against the time from signal to new table. Each
-    /// reload's time counts from the earliest request it serves. True when a stop arrived meanwhile;
-    /// state dumps keep their place in the queue.
-    /// </summary>
-    private async Task<bool> ReloadUntilQuietAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, long requested)
-    {
-        long? again = requested;
-        while (again is { } postedAt)
-        {
-            var waiting = TakeWaitingRequests();
-            if (waiting.Stop)
-            {
-                return true;
-            }
-
-            await ReloadAsync(engine, logs, log, Math.Min(postedAt, waiting.ReloadPostedAt ?? postedAt)).ConfigureAwait(false);
-            (again, var stop) = TakeWaitingRequests();
-            if (stop)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Removes the waiting requests: when the earliest reload among them was posted, and whether a
-    /// stop was among them; state dumps are put back.
-    /// </summary>
-    private (long? ReloadPostedAt, bool Stop) TakeWaitingRequests()
-    {
-        long? reload = null;
-        var stop = false;
-        var queued = new List<DaemonRequest>();
-        while (_requests.Reader.TryRead(out var next))
-        {
-            switch (next.Command)
-            {
-                case DaemonCommand.Reload:
-                    reload = Math.Min(reload ?? next.PostedAt, next.PostedAt);
-                    break;
-                case DaemonCommand.Stop:
-                    stop = true;
-                    break;
-                default:
-                    queued.Add(next);
-                    break;
-            }
-        }
-
-        foreach (var request in queued)
-        {
-            _requests.Writer.TryWrite(request);
-        }
-
-        return (reload, stop);
-    }
-
-    /// <summary>
-    /// SIGHUP (design §5.2): read and validate the whole file; with any error, log every diagnostic
-    /// and change nothing. Otherwise the engine binds new listeners first, swaps the table in one
-    /// step and closes the listeners that are gone; a bind failure also changes nothing. Either way
-    /// the log files are reopened (logrotate) and one summary line says what happened and how
-    /// long it took from the request to the new table being in force.
-    /// </summary>
-    private async Task ReloadAsync(IForwardingEngine engine, LogPipelineHost logs, EngineLog log, long requested)
-    {
-        _dependencies.Notifier?.Reloading($"reloading {_options.ConfigPath}");
-        var result = _dependencies.LoadRules(_options.ConfigPath);
-        ReloadSummary? listeners = null;
-        string? failure = null;
-        if (result.HasErrors || result.Table is null)
-        {
-            failure = $"{Counted.Of(result.Diagnostics.Count(d => d.IsError), "error")} in the file";
-        }
-        else
-        {
-            try
-            {
-                listeners = await engine.ReloadAsync(result.Table, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (ListenerBindException ex)
-            {
-                failure = (_droppedTo is { } user ? PrivilegeDrop.ExplainBindFailure(ex, user) : null) ?? ex.Message;
-            }
-        }
-
-        var elapsed = _dependencies.Time.GetElapsedTime(requested);
-        var previous = _running;
-        if (listeners is not null)
-        {
-            _running = result.Table!;
-        }
-
-        var reopened = ReopenLogs(logs, log, _running.Settings);
-        foreach (var diagnostic in result.Diagnostics)
-        {
-            log.Write(diagnostic.IsError ? LogEventLevel.Error : LogEventLevel.Warning, diagnostic.ToString());
-        }
-
-        var logText = reopened ? "log files reopened" : "log files kept open";
-        var took = elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
-        if (listeners is null)
-        {
-            log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
-        }
-        else
-        {
-            // The engine's own comparison when it made one (it needs it to carry counters over).
-            var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, _running);
-            log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
-            if (_running.Settings.Users.Unprivileged != _startUnprivileged)
-            {
-                log.Warning($"user.unprivileged: {_running.Settings.Users.Unprivileged ?? "(none)"} takes effect at the next start; " +
-                    "a reload does not change the user bouncer runs as");
-            }
-        }
-
-        _dependencies.Notifier?.Ready(Status(engine));
-        CollectCompileGarbage();
-    }
-
-    /// <summary>
-    /// After each compile, once its table is in force (and a reload's time taken), one full
-    /// collection takes the compile's garbage and the table it replaced: about 80 MB for a
-    /// 10,000-rule file, of which under 20 MB stays alive. Left to the runtime, they went in a
-    /// full blocking collection in the middle of the next reload's compile, with that compile's
-    /// data alive too: measured on the native build with tests/load/reload.sh, 30 to 300 ms of a
-    /// reload, and 140 to 160 MB resident instead of 113 MB. Forwarding stops for this collection
-    /// (40 to 55 ms with 10,000 rules, a few milliseconds with a hundred), in place of the longer
-    /// one it saves; not compacting keeps it short.
-    /// </summary>
-    private static void CollectCompileGarbage() =>
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-
-    /// <summary>New log files from <paramref name="settings"/>; on failure the open ones stay and the log says why.</summary>
-    private bool ReopenLogs(LogPipelineHost logs, EngineLog log, Settings settings)
-    {
-        try
-        {
-            logs.Replace(BuildLogPipeline(settings));
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            log.Error($"cannot reopen log destination, keeping the open ones: {ex.Message}");
-            return false;
-        }
-    }
-
-    /// <summary>systemd's STATUS= text: what is in force and how busy it is.</summary>
-    private string Status(IForwardingEngine engine) =>
-        $"serving {Counted.Of(_running.Rules.Length, "rule")}, {Counted.Of(_running.Listeners.Length, "listener")}, " +
-        $"{Counted.Of(engine.ActiveSessions, "session")}";
 
     private LogPipeline BuildLogPipeline(Settings settings) =>
         LogPipeline.Build(LogPipelineOptions.From(settings, _options) with

@@ -8,9 +8,9 @@ using Bouncer.Rules.Model;
 namespace Bouncer.Engine.Outgoing;
 
 /// <summary>
-/// Opens the outgoing TCP connection of a passed session: resolve the target, choose and bind the
-/// source address (and, with <c>compatibility: sameport</c>, the client's source port when free),
-/// apply the <c>external.*</c> socket options, then connect within <c>timeout.connect</c>.
+/// Opens the outgoing TCP connection of an admitted session: bind the chosen source address (and,
+/// with <c>compatibility: sameport</c>, the client's source port when free), apply the
+/// <c>external.*</c> socket options, then connect within <c>timeout.connect</c>.
 /// Failures come back as a <see cref="ConnectResult"/>, never as exceptions.
 /// </summary>
 internal sealed class TcpConnector
@@ -22,39 +22,29 @@ internal sealed class TcpConnector
     /// </summary>
     private static readonly TimeSpan LongestTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    private readonly TargetResolver _targets;
     private readonly RateLimitedLog _warnings;
     private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
     private readonly TimeProvider _time;
 
-    public TcpConnector(TargetResolver targets, RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time)
+    public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time)
     {
         _time = time;
-        _targets = targets;
         _warnings = warnings;
         _descriptors = descriptors;
         _keepAlive = keepAlive;
     }
 
+    /// <param name="target">The target <see cref="Sessions.SessionAdmission"/> chose.</param>
+    /// <param name="source">The source address it chose, or null to let the system choose.</param>
     public async ValueTask<ConnectResult> ConnectAsync(
         Rule rule,
         Settings settings,
         IPEndPoint client,
-        IPEndPoint local,
+        IPEndPoint target,
+        IPAddress? source,
         CancellationToken stopping)
     {
-        if (rule.Target is null)
-        {
-            return new ConnectResult(null, null, null, EndReason.RemotePeerError, "No bounce target");
-        }
-
-        var target = await _targets.ResolveAsync(rule.Target, local, stopping).ConfigureAwait(false);
-        if (target is null)
-        {
-            return new ConnectResult(null, null, null, EndReason.RemotePeerError, $"Host not found: {rule.Target.Hostname}");
-        }
-
         Socket socket;
         try
         {
@@ -70,7 +60,6 @@ internal sealed class TcpConnector
 
         try
         {
-            var source = SourceAddressSelector.Select(rule, settings, local.Address, target.AddressFamily);
             Prepare(socket, rule, settings, source);
             BindSource(socket, source, settings.SamePort ? client.Port : 0);
         }

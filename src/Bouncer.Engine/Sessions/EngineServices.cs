@@ -4,6 +4,7 @@ using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Matching;
 using Bouncer.Engine.Net;
+using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.State;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
@@ -28,8 +29,9 @@ internal sealed record EngineServices(
     /// <summary>The engine's clock (<see cref="EngineOptions.Time"/>).</summary>
     public TimeProvider Time => Options.Time;
 
-    /// <summary>The <c>srchost</c> checks, asked by TCP sessions and UDP flows alike, through the engine's resolver.</summary>
-    public SourceHostCheck SourceHosts { get; init; } = new(Resolver);
+    /// <summary>How TCP sessions and UDP flows alike are decided, checked and sent on their way; names through the engine's resolver.</summary>
+    public SessionAdmission Admission { get; init; } =
+        new(CurrentListeners, Matcher, new SourceHostCheck(Resolver), Limits, Warnings, new TargetResolver(Resolver), Options.Time);
 
     /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
     public RuleStatisticsRegistry Statistics { get; init; } = new();

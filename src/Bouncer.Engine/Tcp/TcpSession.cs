@@ -127,52 +127,35 @@ internal sealed class TcpSession : ITrackedSession
             return null; // Gone between accept and now; there is nobody to report about.
         }
 
-        var snapshot = _services.CurrentListeners();
-        var settings = snapshot.Table?.Settings ?? Settings.Defaults;
-        Rule rule;
+        SessionDecision decision;
+        AdmissionOutcome admission;
         try
         {
-            rule = await _services.Matcher.MatchAsync(snapshot.RulesOf(_listener), TransportProtocol.Tcp, client, local, _connecting.Token)
-                .ConfigureAwait(false);
+            decision = await _services.Admission.DecideAsync(_listener, client, local, local, _connecting.Token).ConfigureAwait(false);
+            _identity = decision.Identity;
+            admission = await _services.Admission.CheckAsync(decision, _connecting.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             return null; // Stopping while a name lookup was pending; the client was never admitted.
         }
 
-        _identity = new SessionIdentity(rule, TransportProtocol.Tcp, client, local, _services.Time);
-        if (rule.Verdict == Verdict.Block)
+        if (!admission.IsAdmitted)
         {
-            Refuse(EndReason.Blocked, null);
+            Refuse(admission.Refusal, admission.Detail);
             return null;
         }
 
-        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, client.Address, _connecting.Token)
-            .ConfigureAwait(false);
-        if (sourceHostProblem is not null)
-        {
-            Refuse(EndReason.Blocked, sourceHostProblem);
-            return null;
-        }
-
-        var limiter = _services.Limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(client.Address, _services.Time.GetMilliseconds()) ?? LimitRefusal.None;
-        if (refusal != LimitRefusal.None)
-        {
-            _services.Warnings.Warning(
-                $"limit:{rule.Label}:{refusal}",
-                $"{rule.Label}: {refusal.Describe()} reached, refusing tcp client {client.Address}");
-            Refuse(EndReason.SessionLimitReached, refusal.Describe());
-            return null;
-        }
-
-        _lease = new SessionLease(limiter, client.Address);
-        return await ConnectAsync(rule, settings, client, local).ConfigureAwait(false);
+        _lease = admission.Lease;
+        return await ConnectAsync(decision, client).ConfigureAwait(false);
     }
 
-    private async Task<TcpSplice?> ConnectAsync(Rule rule, Settings settings, IPEndPoint client, IPEndPoint local)
+    private async Task<TcpSplice?> ConnectAsync(SessionDecision decision, IPEndPoint client)
     {
-        var identity = _identity!;
+        var identity = decision.Identity;
+        var rule = decision.Rule;
+        var settings = decision.Settings;
+
         // On Linux TCP_NODELAY and the engine's keep-alive came with the accept (AcceptedSocketDefaults).
         var inherited = AcceptedSocketDefaults.Inherited;
         if (!inherited)
@@ -184,7 +167,7 @@ internal sealed class TcpSession : ITrackedSession
             _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
         SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
 
-        var connected = await _connector.ConnectAsync(rule, settings, client, local, _connecting.Token).ConfigureAwait(false);
+        var connected = await ConnectToTargetAsync(decision, client).ConfigureAwait(false);
 
         // Nothing waits on the token any more: unlink it from the engine's now rather than keep the
         // linked source and its registration (about 200 bytes) for the life of the session. A
@@ -222,6 +205,24 @@ internal sealed class TcpSession : ITrackedSession
         }
 
         return splice;
+    }
+
+    /// <summary>Looks the target up and connects to it; a failure, or stopping meanwhile, comes back as the result.</summary>
+    private async ValueTask<ConnectResult> ConnectToTargetAsync(SessionDecision decision, IPEndPoint client)
+    {
+        TargetChoice target;
+        try
+        {
+            target = await _services.Admission.ChooseTargetAsync(decision, _connecting.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return new ConnectResult(null, null, null, EndReason.AdministrativeTermination, null);
+        }
+
+        return target.Found
+            ? await _connector.ConnectAsync(decision.Rule, decision.Settings, client, target.Target, target.Source, _connecting.Token).ConfigureAwait(false)
+            : new ConnectResult(null, null, null, EndReason.RemotePeerError, target.Detail);
     }
 
     private void Refuse(EndReason reason, string? detail)

@@ -5,7 +5,6 @@ using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
-using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.State;
 using Bouncer.Rules.Model;
@@ -13,10 +12,10 @@ using Bouncer.Rules.Model;
 namespace Bouncer.Engine.Udp;
 
 /// <summary>
-/// One UDP client address that a listener passed: the first-match decision and limits, its own
-/// outgoing socket towards the target, the counters of the session, and the loop that relays the
-/// target's replies back to the client through the listener socket (so they come from the address
-/// and port the client sent to). A live flow is a session: it counts against <c>session.max</c>.
+/// One UDP client address that a listener passed: admitted through <see cref="SessionAdmission"/>
+/// like a TCP session, its own outgoing socket towards the target, and the counters and end of the
+/// session. Its <see cref="UdpTargetSender"/> sends the client's datagrams on to the target and its
+/// <see cref="UdpReplyRelay"/> carries the target's replies back. A live flow is a session: it counts against <c>session.max</c>.
 /// </summary>
 /// <remarks>
 /// With <c>udp.connectdst: yes</c> (the default) the outgoing socket is connected to the target, so the
@@ -26,36 +25,22 @@ namespace Bouncer.Engine.Udp;
 /// </remarks>
 internal sealed class UdpFlow : ITrackedSession
 {
-    private const int Pending = 0;
-    private const int Open = 1;
-    private const int Closed = 2;
-
-    /// <summary>Replies relayed one at a time per wake-up at most, so one busy flow cannot hold its thread for long.</summary>
-    private const int MaxRepliesPerWakeUp = 64;
-
     private readonly UdpListenSocket _listener;
     private readonly UdpRelay _relay;
     private readonly EngineServices _services;
     private byte[]? _first;
     private readonly int _firstLength;
-    private int _state;
+    private UdpFlowState _state;
+    private DatagramCounters _counters;
     private long _lastActivity;
     private SessionIdentity? _identity;
     private Socket? _outgoing;
-    private SocketAddress? _targetAddress;
-    private SocketAddress? _peerAddress;
+    private UdpTargetSender? _sender;
+    private UdpReplyRelay? _replies;
     private SessionLease? _lease;
     private BandwidthLimiter? _bandwidth;
     private bool _logIo;
     private bool _logPayload;
-    private long _bytesToClient;
-    private long _bytesFromClient;
-    private long _bytesToTarget;
-    private long _bytesFromTarget;
-    private long _packetsToClient;
-    private long _packetsFromClient;
-    private long _packetsToTarget;
-    private long _packetsFromTarget;
 
     /// <param name="first">The first datagram, in a rented array that the flow returns.</param>
     public UdpFlow(UdpListenSocket listener, UdpRelay relay, SocketAddress key, IPEndPoint client, byte[] first, int firstLength)
@@ -82,17 +67,12 @@ internal sealed class UdpFlow : ITrackedSession
 
     public IPEndPoint? Target { get; private set; }
 
-    public bool IsOpen => Volatile.Read(ref _state) == Open;
+    public bool IsOpen => _state.IsOpen;
 
-    public TrafficCounters Counters => new(
-        Volatile.Read(ref _bytesToClient),
-        Volatile.Read(ref _bytesFromClient),
-        Volatile.Read(ref _bytesToTarget),
-        Volatile.Read(ref _bytesFromTarget),
-        Volatile.Read(ref _packetsToClient),
-        Volatile.Read(ref _packetsFromClient),
-        Volatile.Read(ref _packetsToTarget),
-        Volatile.Read(ref _packetsFromTarget));
+    public TrafficCounters Counters => _counters.Read();
+
+    /// <summary>Whether datagrams must go one at a time, not in batches: throttled by the rule's bandwidth, or each one logged.</summary>
+    public bool OneAtATime => _bandwidth is not null || _logIo;
 
     /// <summary>Decides, opens, forwards the first datagram, then relays replies until the flow ends.</summary>
     public async Task RunAsync()
@@ -101,7 +81,7 @@ internal sealed class UdpFlow : ITrackedSession
         {
             if (await OpenAndForwardFirstAsync(_services.Stopping).ConfigureAwait(false))
             {
-                await RelayRepliesAsync(_services.Stopping).ConfigureAwait(false);
+                await _replies!.RunAsync(_services.Stopping).ConfigureAwait(false);
             }
         }
         finally
@@ -131,7 +111,7 @@ internal sealed class UdpFlow : ITrackedSession
     /// <summary>Gives back what a flow that never ran holds (its first datagram and flow slot).</summary>
     public void Discard()
     {
-        Interlocked.Exchange(ref _state, Closed);
+        _state.Discard();
         ReturnFirst();
         _relay.Budget.Release();
     }
@@ -140,47 +120,8 @@ internal sealed class UdpFlow : ITrackedSession
     /// Sends one client datagram to the target. Called by the listener's receive loop with its own
     /// buffer, so the datagram is gone when this returns. Pending and closed flows drop it.
     /// </summary>
-    /// <remarks>
-    /// Not an async method: a UDP send nearly always completes at once, and then nothing is
-    /// allocated, not even a state machine (async methods are classes in Debug builds). Only a send
-    /// that has to wait goes through <see cref="AwaitSendToTargetAsync"/>.
-    /// </remarks>
-    public ValueTask ForwardFromClientAsync(ReadOnlyMemory<byte> datagram)
-    {
-        if (Volatile.Read(ref _state) != Open)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        CountFromClient(datagram.Length);
-        if (_bandwidth is not null && !_bandwidth.TryReserve(datagram.Length))
-        {
-            // Over the rule's bandwidth: drop rather than wait, because waiting here would stall
-            // the listener's receive loop for every other client.
-            return ValueTask.CompletedTask;
-        }
-
-        ValueTask<int> sending;
-        try
-        {
-            sending = _targetAddress is null
-                ? _outgoing!.SendAsync(datagram, SocketFlags.None)
-                : _outgoing!.SendToAsync(datagram, SocketFlags.None, _targetAddress);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            SendToTargetFailed(e);
-            return ValueTask.CompletedTask;
-        }
-
-        if (sending.IsCompletedSuccessfully)
-        {
-            SentToTarget(datagram.Span[..sending.Result]);
-            return ValueTask.CompletedTask;
-        }
-
-        return AwaitSendToTargetAsync(sending, datagram);
-    }
+    public ValueTask ForwardFromClientAsync(ReadOnlyMemory<byte> datagram) =>
+        IsOpen ? _sender!.SendAsync(datagram) : ValueTask.CompletedTask;
 
     /// <summary>
     /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1
@@ -188,38 +129,50 @@ internal sealed class UdpFlow : ITrackedSession
     /// Returns how many it dealt with; 0 leaves them to <see cref="ForwardFromClientAsync"/> one at a
     /// time: when the flow is not open, throttled or logs each datagram, or the send buffer is full.
     /// </summary>
-    public int ForwardFromClient(DatagramBatch batch, int start, int count)
+    public int ForwardFromClient(DatagramBatch batch, int start, int count) =>
+        IsOpen && !OneAtATime ? _sender!.Send(batch, start, count) : 0;
+
+    /// <summary>A datagram of <paramref name="bytes"/> came from the client: the flow is not idle.</summary>
+    public void ClientDatagramReceived(int bytes)
     {
-        if (Volatile.Read(ref _state) != Open || _bandwidth is not null || _logIo)
-        {
-            return 0;
-        }
-
-        int sent;
-        try
-        {
-            sent = batch.Send(_outgoing!, _targetAddress, start, count);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            CountFromClient(batch.Length(start));
-            SendToTargetFailed(e);
-            return 1;
-        }
-
-        for (var i = start; i < start + sent; i++)
-        {
-            CountFromClient(batch.Length(i));
-            CountToTarget(batch.Length(i));
-        }
-
-        return sent;
+        Touch();
+        _counters.FromClient(bytes);
     }
 
-    private void Close(EndReason reason, string? detail = null)
+    /// <summary>A client datagram went to the target.</summary>
+    public void DeliveredToTarget(ReadOnlySpan<byte> datagram)
     {
-        var previous = Interlocked.Exchange(ref _state, Closed);
-        if (previous == Closed)
+        _counters.ToTarget(datagram.Length);
+        if (_logIo)
+        {
+            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, datagram, _logPayload);
+        }
+    }
+
+    /// <summary>A reply of <paramref name="bytes"/> came from the target: the flow is not idle.</summary>
+    public void ReplyReceived(int bytes)
+    {
+        Touch();
+        _counters.FromTarget(bytes);
+    }
+
+    /// <summary>A reply reached the client.</summary>
+    public void ReplyDelivered(ReadOnlySpan<byte> reply)
+    {
+        _counters.ToClient(reply.Length);
+        if (_logIo)
+        {
+            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, reply, _logPayload);
+        }
+    }
+
+    /// <summary>
+    /// Ends the flow (<see cref="UdpFlowState"/>): the first call reports, later ones do nothing. A
+    /// flow that never opened was blocked, refused or failed: flood-prone, so its event is rate-limited.
+    /// </summary>
+    public void Close(EndReason reason, string? detail = null)
+    {
+        if (!_state.TryClose(out var wasOpen))
         {
             return;
         }
@@ -235,11 +188,9 @@ internal sealed class UdpFlow : ITrackedSession
         }
 
         var statistics = _services.Statistics.For(_identity.Rule);
-        if (previous == Pending)
+        if (!wasOpen)
         {
             statistics.NotOpened(reason);
-
-            // Blocked, over a limit, or failed before it opened: flood-prone, so rate-limited.
             _relay.PublishRejected(_identity, Target, reason, detail);
             return;
         }
@@ -290,42 +241,32 @@ internal sealed class UdpFlow : ITrackedSession
 
     private async ValueTask<bool> OpenAsync(CancellationToken stopping)
     {
-        var settings = _relay.CurrentSettings;
-        var rule = await _services.Matcher.MatchAsync(_relay.CurrentRules, TransportProtocol.Udp, Client, _listener.MatchEndPoint, stopping)
-            .ConfigureAwait(false);
-        _identity = new SessionIdentity(rule, TransportProtocol.Udp, Client, Local, _services.Time);
-        if (rule.Verdict == Verdict.Block)
+        var admission = _services.Admission;
+        var decision = await admission.DecideAsync(_relay.Key, Client, Local, _listener.MatchEndPoint, stopping).ConfigureAwait(false);
+        _identity = decision.Identity;
+        var outcome = await admission.CheckAsync(decision, stopping).ConfigureAwait(false);
+        if (!outcome.IsAdmitted)
         {
-            Close(EndReason.Blocked);
+            Close(outcome.Refusal, outcome.Detail);
             return false;
         }
 
-        var sourceHostProblem = await _services.SourceHosts.RefusalAsync(settings.SourceHostChecks, Client.Address, stopping)
-            .ConfigureAwait(false);
-        if (sourceHostProblem is not null)
+        _lease = outcome.Lease;
+        var rule = decision.Rule;
+        var settings = decision.Settings;
+        var target = await admission.ChooseTargetAsync(decision, stopping).ConfigureAwait(false);
+        if (!target.Found)
         {
-            Close(EndReason.Blocked, sourceHostProblem);
+            Close(EndReason.RemotePeerError, target.Detail);
             return false;
         }
 
-        if (!TryAdmit(rule))
-        {
-            return false;
-        }
-
-        var target = rule.Target is null ? null : await _relay.Targets.ResolveAsync(rule.Target, Local, stopping).ConfigureAwait(false);
-        if (target is null)
-        {
-            Close(EndReason.RemotePeerError, rule.Target?.Hostname is { } name ? $"Host not found: {name}" : "No bounce target");
-            return false;
-        }
-
-        Target = target;
-        OpenOutgoing(rule, settings, target);
+        Target = target.Target;
         _bandwidth = _services.Limits.BandwidthFor(rule);
+        OpenOutgoing(rule, settings, target.Target, target.Source);
         _logIo = _services.Events.WantsIo(rule, settings.Debug);
         _logPayload = _services.Events.WantsData(rule, settings.Debug);
-        if (Interlocked.CompareExchange(ref _state, Open, Pending) != Pending)
+        if (!_state.TryOpen())
         {
             // Terminated while the decision was under way; Close may not have seen the socket.
             _outgoing?.Dispose();
@@ -334,322 +275,23 @@ internal sealed class UdpFlow : ITrackedSession
         }
 
         _services.Statistics.For(rule).Opened();
-        _services.Events.Opened(_identity, Outgoing!, target);
+        _services.Events.Opened(_identity, Outgoing!, target.Target);
         return true;
     }
 
-    private bool TryAdmit(Rule rule)
-    {
-        var limiter = _services.Limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(Client.Address, _services.Time.GetMilliseconds()) ?? LimitRefusal.None;
-        if (refusal != LimitRefusal.None)
-        {
-            _services.Warnings.Warning(
-                $"limit:{rule.Label}:{refusal}",
-                $"{rule.Label}: {refusal.Describe()} reached, refusing udp client {Client.Address}");
-            Close(EndReason.SessionLimitReached, refusal.Describe());
-            return false;
-        }
-
-        _lease = new SessionLease(limiter, Client.Address);
-        return true;
-    }
-
-    private void OpenOutgoing(Rule rule, Settings settings, IPEndPoint target)
+    private void OpenOutgoing(Rule rule, Settings settings, IPEndPoint target, IPAddress? source)
     {
         var connect = settings.UdpConnectDestination;
-        var source = SourceAddressSelector.Select(rule, settings, Local.Address, target.AddressFamily);
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
         SocketOptionWarnings.ReportForRule(_services.Warnings, rule, UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule), "outgoing side");
 
-        if (!connect)
-        {
-            _targetAddress = target.Serialize();
-            _peerAddress = new SocketAddress(target.AddressFamily);
-        }
-
         Outgoing = (IPEndPoint?)outgoing.LocalEndPoint;
-    }
 
-    private async ValueTask AwaitSendToTargetAsync(ValueTask<int> sending, ReadOnlyMemory<byte> datagram)
-    {
-        try
-        {
-            var sent = await sending.ConfigureAwait(false);
-            SentToTarget(datagram.Span[..sent]);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            SendToTargetFailed(e);
-        }
-    }
-
-    private void SentToTarget(ReadOnlySpan<byte> sent)
-    {
-        CountToTarget(sent.Length);
-        if (_logIo)
-        {
-            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, sent, _logPayload);
-        }
-    }
-
-    private void SendToTargetFailed(Exception exception)
-    {
-        if (UdpSocketErrors.IsClosed(exception))
-        {
-            // Closed under the send: the flow has already ended.
-            return;
-        }
-
-        // A connected socket reports an earlier ICMP error (port unreachable) on the next send.
-        var error = exception is SocketException socketException ? socketException.SocketErrorCode : SocketError.SocketError;
-        Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(error));
-    }
-
-    /// <summary>
-    /// Relays the target's replies until the flow ends. Between bursts it waits with a zero-byte
-    /// peek, so an idle flow holds no 64 KiB buffer, which matters with tens of thousands of flows.
-    /// One async method for the whole loop: its state machine is allocated once, not per datagram.
-    /// </summary>
-    private async Task RelayRepliesAsync(CancellationToken stopping)
-    {
-        var socket = _outgoing!;
-
-        // Non-blocking, so a receive with nothing queued returns WouldBlock instead of waiting.
-        socket.Blocking = false;
-        try
-        {
-            while (!stopping.IsCancellationRequested && IsOpen)
-            {
-                try
-                {
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
-                {
-                    // Windows reports a datagram larger than the (empty) peek buffer this way: one is waiting.
-                }
-
-                // Batches need a connected socket (the default): with udp.connectdst: no, each
-                // reply's sender is read one at a time, which keeps that rarer path simple.
-                var drained = _services.Options.DatagramBatches && _peerAddress is null
-                    ? await RelayQueuedBatchesAsync(socket, stopping).ConfigureAwait(false)
-                    : await RelayQueuedOneByOneAsync(socket, stopping).ConfigureAwait(false);
-                if (!drained)
-                {
-                    // Still more queued: give the other sockets of this thread their turn.
-                    await Task.Yield();
-                }
-            }
-        }
-        catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
-        {
-            // The target's port is closed (ICMP port unreachable) or its host is gone: this flow
-            // ends, the listener and every other flow carry on.
-            Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(e.SocketErrorCode));
-        }
-        catch (Exception e) when (UdpSocketErrors.IsClosed(e))
-        {
-            // Closed by the sweep, by stopping, or after an error on the client side.
-            Close(EndReason.AdministrativeTermination);
-        }
-        catch (SocketException e)
-        {
-            Close(EndReason.RemotePeerError, UdpSocketErrors.Describe(e.SocketErrorCode));
-        }
-    }
-
-    /// <summary>
-    /// Takes the replies that are queued, a batch per system call, and sends each batch to the
-    /// client with one more: two system calls for a burst instead of two per reply. Returns
-    /// whether it took all that were queued (false: it stopped after <see cref="DatagramBatch.MaxPerWakeUp"/>).
-    /// </summary>
-    private async ValueTask<bool> RelayQueuedBatchesAsync(Socket socket, CancellationToken stopping)
-    {
-        var batch = DatagramBatchPool.Rent();
-        try
-        {
-            for (var batches = 0; batches < DatagramBatch.MaxPerWakeUp && IsOpen; batches++)
-            {
-                var received = batch.Receive(socket);
-                var next = _bandwidth is null && !_logIo ? SendBatchToClient(batch, received) : 0;
-
-                // Throttled or logged replies, and any the send buffer had no room for, go one at a time.
-                for (var i = next; i < received && IsOpen; i++)
-                {
-                    await RelayReplyAsync(batch.Payload(i), stopping).ConfigureAwait(false);
-                }
-
-                if (received < DatagramBatch.Capacity)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-        finally
-        {
-            DatagramBatchPool.Return(batch);
-        }
-    }
-
-    /// <summary>
-    /// Sends replies 0 to <paramref name="count"/> - 1 of <paramref name="batch"/> to the client
-    /// without waiting and counts them; returns how many it dealt with (sent, or lost to an error
-    /// about the client's side). The rest found the send buffer full.
-    /// </summary>
-    private int SendBatchToClient(DatagramBatch batch, int count)
-    {
-        var done = 0;
-        while (done < count)
-        {
-            int sent;
-            try
-            {
-                sent = _listener.SendToClient(batch, done, count - done, Key);
-            }
-            catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
-            {
-                // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
-                CountFromTarget(batch.Length(done));
-                done++;
-                continue;
-            }
-
-            if (sent == 0)
-            {
-                break;
-            }
-
-            for (var i = done; i < done + sent; i++)
-            {
-                CountFromTarget(batch.Length(i));
-                CountToClient(batch.Length(i));
-            }
-
-            done += sent;
-        }
-
-        return done;
-    }
-
-    /// <summary>
-    /// Relays the replies that are queued, one system call each: up to <see cref="MaxRepliesPerWakeUp"/>
-    /// with plain non-blocking receives before the next peek, which saves the trip through epoll
-    /// per datagram. Returns whether it took all that were queued.
-    /// </summary>
-    private async ValueTask<bool> RelayQueuedOneByOneAsync(Socket socket, CancellationToken stopping)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(UdpSockets.DatagramBufferSize);
-        try
-        {
-            // The peek saw a datagram, so the first receive completes at once.
-            var received = _peerAddress is null
-                ? await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).ConfigureAwait(false)
-                : await ReceiveFromAnyAsync(socket, buffer).ConfigureAwait(false);
-            for (var relayed = 1; ; relayed++)
-            {
-                await RelayReplyAsync(buffer.AsMemory(0, received), stopping).ConfigureAwait(false);
-                if (relayed == MaxRepliesPerWakeUp)
-                {
-                    return false;
-                }
-
-                if (!IsOpen || !TryReceiveQueued(socket, buffer, out received))
-                {
-                    return true;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>
-    /// Receives a reply that is already queued, without waiting. Only on a connected socket (the
-    /// default): with <c>udp.connectdst: no</c> every reply goes through the peek.
-    /// </summary>
-    private bool TryReceiveQueued(Socket socket, byte[] buffer, out int received)
-    {
-        received = 0;
-        if (_peerAddress is not null)
-        {
-            return false;
-        }
-
-        received = socket.Receive(buffer, SocketFlags.None, out var error);
-        if (error == SocketError.WouldBlock)
-        {
-            return false;
-        }
-
-        if (error != SocketError.Success)
-        {
-            throw new SocketException((int)error);
-        }
-
-        return true;
-    }
-
-    /// <summary>Sends one reply to the client and counts it. Completes synchronously unless throttled or the send has to wait.</summary>
-    private async ValueTask RelayReplyAsync(ReadOnlyMemory<byte> reply, CancellationToken stopping)
-    {
-        CountFromTarget(reply.Length);
-        if (_bandwidth?.Reserve(reply.Length) is { } wait && wait > TimeSpan.Zero)
-        {
-            await Task.Delay(wait, _services.Time, stopping).ConfigureAwait(false);
-        }
-
-        try
-        {
-            await _listener.SendToClientAsync(reply, Key).ConfigureAwait(false);
-        }
-        catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
-        {
-            // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
-            return;
-        }
-
-        CountToClient(reply.Length);
-        if (_logIo)
-        {
-            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, reply.Span, _logPayload);
-        }
-    }
-
-    private void CountFromClient(int bytes)
-    {
-        Touch();
-        Count(ref _packetsFromClient, ref _bytesFromClient, bytes);
-    }
-
-    private void CountFromTarget(int bytes)
-    {
-        Touch();
-        Count(ref _packetsFromTarget, ref _bytesFromTarget, bytes);
-    }
-
-    private void CountToTarget(int bytes) => Count(ref _packetsToTarget, ref _bytesToTarget, bytes);
-
-    private void CountToClient(int bytes) => Count(ref _packetsToClient, ref _bytesToClient, bytes);
-
-    private static void Count(ref long packets, ref long bytes, int datagramLength)
-    {
-        Interlocked.Increment(ref packets);
-        Interlocked.Add(ref bytes, datagramLength);
-    }
-
-    /// <summary>With <c>udp.connectdst: no</c>: a reply from any address (the sender is not checked).</summary>
-    private ValueTask<int> ReceiveFromAnyAsync(Socket socket, byte[] buffer)
-    {
-        var peer = _peerAddress!;
-        peer.Size = peer.Buffer.Length;
-        return socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, peer);
+        // Unconnected, each datagram names the target and each reply's sender is read.
+        _sender = new UdpTargetSender(this, outgoing, connect ? null : target.Serialize(), _bandwidth);
+        _replies = new UdpReplyRelay(this, _listener, outgoing, connect ? null : new SocketAddress(target.AddressFamily), _bandwidth, _services.Options.DatagramBatches);
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, _services.Time.GetMilliseconds());

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Bouncer.Engine.Listening;
-using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
 using Bouncer.Rules.Model;
 
@@ -10,13 +9,11 @@ namespace Bouncer.Engine.Udp;
 internal sealed class UdpListenerServiceFactory : IListenerServiceFactory
 {
     private readonly EngineServices _services;
-    private readonly TargetResolver _targets;
     private readonly UdpFlowBudget _budget;
 
     public UdpListenerServiceFactory(EngineServices services)
     {
         _services = services;
-        _targets = new TargetResolver(services.Resolver);
         _budget = new UdpFlowBudget(services.Options.MaxUdpFlows, services.Warnings);
     }
 
@@ -30,5 +27,5 @@ internal sealed class UdpListenerServiceFactory : IListenerServiceFactory
         // A UDP listener needs nothing beyond what ListenerSocketFactory sets.
     }
 
-    public IListenerService Create(ListenerKey key, Socket boundSocket) => new UdpRelay(key, boundSocket, _services, _targets, _budget);
+    public IListenerService Create(ListenerKey key, Socket boundSocket) => new UdpRelay(key, boundSocket, _services, _budget);
 }

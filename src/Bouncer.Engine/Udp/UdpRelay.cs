@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Listening;
-using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.Sessions;
 using Bouncer.Rules.Model;
 
@@ -29,7 +27,7 @@ internal sealed class UdpRelay : IListenerService
     private UdpWildcardSocket? _wildcard;
     private int _stopped;
 
-    public UdpRelay(ListenerKey key, Socket boundSocket, EngineServices services, TargetResolver targets, UdpFlowBudget budget)
+    public UdpRelay(ListenerKey key, Socket boundSocket, EngineServices services, UdpFlowBudget budget)
     {
         if (key.Protocol != TransportProtocol.Udp)
         {
@@ -39,7 +37,6 @@ internal sealed class UdpRelay : IListenerService
         Key = key;
         _socket = boundSocket;
         Services = services;
-        Targets = targets;
         Budget = budget;
         _rejectedEvents = new NoticeThrottle(RejectedEventsPerSecond, TimeSpan.FromSeconds(1), services.Time);
         LocalEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
@@ -49,8 +46,6 @@ internal sealed class UdpRelay : IListenerService
 
     public EngineServices Services { get; }
 
-    public TargetResolver Targets { get; }
-
     public UdpFlowBudget Budget { get; }
 
     /// <summary>The bound address and port (the OS's port when the listener asked for port 0).</summary>
@@ -58,9 +53,6 @@ internal sealed class UdpRelay : IListenerService
 
     /// <summary>Live flows of this listener.</summary>
     public int FlowCount => _sockets.Sum(s => s.FlowCount);
-
-    /// <summary>The listener's rules in the table in force; a flow keeps the rule it matched across reloads.</summary>
-    public ImmutableArray<Rule> CurrentRules => Services.CurrentListeners().RulesOf(Key);
 
     public Settings CurrentSettings => Services.CurrentListeners().Table?.Settings ?? Settings.Defaults;
 
