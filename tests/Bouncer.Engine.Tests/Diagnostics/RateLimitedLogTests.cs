@@ -91,6 +91,25 @@ public sealed class RateLimitedLogTests
     }
 
     [Fact(Timeout = 10_000)]
+    public async Task The_flush_loop_writes_what_was_left_out_once_the_interval_has_ended()
+    {
+        var warnings = Create();
+        using var stop = new CancellationTokenSource();
+        var loop = warnings.RunAsync(TimeSpan.FromMinutes(1), stop.Token);
+        warnings.Warning("key", "notice 1");
+        warnings.Warning("key", "notice 2");
+        warnings.Warning("key", "notice 3");
+
+        // A minute on the log's clock: the loop's timer runs on it too, so the flush comes at once.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await _log.WaitForLinesAsync(2, TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["warning: notice 1", "warning: notice 3 (1 more since the last notice)"], _log.Lines);
+    }
+
+    [Fact(Timeout = 10_000)]
     public async Task The_flush_loop_stops_when_cancelled_and_writes_what_was_left_out()
     {
         var warnings = Create();

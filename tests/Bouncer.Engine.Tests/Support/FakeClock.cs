@@ -68,6 +68,25 @@ internal sealed class FakeClock : FakeTimeProvider
         return true;
     }
 
+    /// <summary>
+    /// Steps time from one armed wait to the next until <paramref name="done"/> completes; throws
+    /// after <paramref name="timeout"/> of real time. For code that waits on the clock in steps.
+    /// </summary>
+    public async Task AdvanceUntilAsync(Task done, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!done.IsCompleted)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            if (!AdvanceToNextWait())
+            {
+                await Task.WhenAny(done, WaitForChangeAsync(TimeSpan.FromMilliseconds(50)));
+            }
+        }
+
+        await done;
+    }
+
     /// <summary>Completes when the armed waits change, or after <paramref name="timeout"/> of real time.</summary>
     public async Task WaitForChangeAsync(TimeSpan timeout)
     {
