@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using Bouncer.Engine;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.State;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules;
 using Bouncer.Rules.Environment;
 using Bouncer.Rules.Model;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
 using Bouncer.Engine;
-using Bouncer.Engine.State;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
 using Serilog.Events;
 

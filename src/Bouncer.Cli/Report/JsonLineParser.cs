@@ -263,7 +263,7 @@ public sealed class JsonLineParser
         port.TryFormat(_scratch.AsSpan(_used), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
         _used += written;
         var endpoint = new Field(address.Start, _used - address.Start);
-        return TextLineParser.IsEndpoint(Text(endpoint)) ? endpoint : new Field(0, -1);
+        return EndpointText.IsEndpoint(Text(endpoint)) ? endpoint : new Field(0, -1);
     }
 
     private Field Copy(ref Utf8JsonReader reader)

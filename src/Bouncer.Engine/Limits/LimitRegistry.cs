@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Bouncer.Engine.State;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Limits;

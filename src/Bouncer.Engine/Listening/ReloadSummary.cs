@@ -1,4 +1,4 @@
-using Bouncer.Engine.State;
+using Bouncer.Rules.Comparison;
 
 namespace Bouncer.Engine;
 

@@ -1,8 +1,6 @@
 using Bouncer.Engine.Diagnostics;
-using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
-using Bouncer.Engine.Matching;
 using Bouncer.Engine.Net;
 using Bouncer.Engine.Outgoing;
 using Bouncer.Engine.State;

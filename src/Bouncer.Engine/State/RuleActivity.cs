@@ -1,3 +1,4 @@
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.State;

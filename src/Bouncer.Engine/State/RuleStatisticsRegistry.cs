@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.State;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Bouncer.Engine.Net;
 
 namespace Bouncer.Engine.Udp;
 

@@ -36,7 +36,7 @@ internal sealed class NameExpander(INetworkEnvironment environment, DiagnosticBa
         }
 
         var kept = found
-            .Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
+            .Select(MappedAddress.Unmap)
             .Where(a => Allows(families, a.AddressFamily))
             .Distinct()
             .ToArray();

@@ -34,16 +34,11 @@ public sealed class RuleMatcher
         MatchAsync(table.Rules, protocol, client, local, cancellationToken);
 
     /// <summary>
-    /// Matches against the rules of the listener that accepted the client: the engine's path, after
-    /// it found the listener by its key. Same answer as the whole-table overload for any client that
-    /// reached this listener: a specific listener also carries the rules of a wildcard listener on
-    /// the same port (see <see cref="RuleTable"/>).
+    /// Matches against <paramref name="rules"/>, taken to be in file order: the engine passes the
+    /// rules of the listener that accepted the client (<c>Listener.Rules</c>), which give the same
+    /// answer as the whole table for any client that reached it, because a specific listener also
+    /// carries the rules of a wildcard listener on the same port (see <see cref="RuleTable"/>).
     /// </summary>
-    public ValueTask<Rule> MatchAsync(
-        Listener listener, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default) =>
-        MatchAsync(listener.Rules, listener.Protocol, client, local, cancellationToken);
-
-    /// <summary>Matches against <paramref name="rules"/>, taken to be in file order (a listener's or a table's).</summary>
     public ValueTask<Rule> MatchAsync(
         ImmutableArray<Rule> rules, TransportProtocol protocol, IPEndPoint client, IPEndPoint local, CancellationToken cancellationToken = default)
     {

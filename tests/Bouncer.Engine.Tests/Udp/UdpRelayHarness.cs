@@ -4,7 +4,6 @@ using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
-using Bouncer.Engine.Matching;
 using Bouncer.Engine.Sessions;
 using Bouncer.Engine.State;
 using Bouncer.Engine.Tests.Support;

@@ -47,7 +47,7 @@ public sealed class MatchAllocationTests
             var numbers = 0;
             foreach (var (client, local, listener) in cases)
             {
-                numbers += MatchedNumber(matcher.MatchAsync(listener, client, local));
+                numbers += MatchedNumber(matcher.MatchAsync(listener.Rules, listener.Protocol, client, local));
             }
 
             return numbers;

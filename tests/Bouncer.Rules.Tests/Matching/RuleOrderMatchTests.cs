@@ -74,7 +74,7 @@ public sealed class RuleOrderMatchTests
                         continue;
                     }
 
-                    var viaListener = await matcher.MatchAsync(Mixed.ListenersByKey[listener.Key], clientEndpoint, local);
+                    var viaListener = await matcher.MatchAsync(Mixed.ListenersByKey[listener.Key].Rules, listener.Protocol, clientEndpoint, local);
                     var viaTable = await matcher.MatchAsync(Mixed, listener.Protocol, clientEndpoint, local);
                     Assert.Same(viaTable, viaListener);
                     checkedPairs++;
@@ -94,7 +94,7 @@ public sealed class RuleOrderMatchTests
         var client = Endpoint("203.0.113.9", 40000);
         var local = Endpoint(MatchHarness.Local, 80);
 
-        Assert.Equal("pass(3)", (await matcher.MatchAsync(udp, client, local)).Label);
-        Assert.Equal("block(4)", (await matcher.MatchAsync(tcp, client, local)).Label);
+        Assert.Equal("pass(3)", (await matcher.MatchAsync(udp.Rules, udp.Protocol, client, local)).Label);
+        Assert.Equal("block(4)", (await matcher.MatchAsync(tcp.Rules, tcp.Protocol, client, local)).Label);
     }
 }

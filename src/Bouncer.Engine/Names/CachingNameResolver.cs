@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Bouncer.Rules.Environment;
 
-namespace Bouncer.Engine.Matching;
+namespace Bouncer.Engine.Names;
 
 /// <summary>
 /// Short-lived cache in front of an <see cref="INameResolver"/>: hostname targets are resolved per

@@ -1,6 +1,6 @@
 using Bouncer.Rules.Model;
 
-namespace Bouncer.Engine.State;
+namespace Bouncer.Rules.Comparison;
 
 /// <summary>
 /// How two rule tables' rules are told apart across a reload. A rule's <b>identity</b> is what it

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Bouncer.Rules.Model;
 
-namespace Bouncer.Engine.State;
+namespace Bouncer.Rules.Comparison;
 
 /// <summary>
 /// What a reload changes in the rules. Each rule of the new table is paired with the first

@@ -1,9 +1,9 @@
+using System.Collections.Immutable;
 using System.Net;
-using Bouncer.Cli.Tests.Support;
-using Bouncer.Engine.State;
+using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
 
-namespace Bouncer.Cli.Tests.Daemon;
+namespace Bouncer.Rules.Tests.Comparison;
 
 /// <summary>How a reload's summary line counts rules: by identity (protocols, from:, to:) and content, never by number.</summary>
 public sealed class RuleTableChangesTests
@@ -11,14 +11,14 @@ public sealed class RuleTableChangesTests
     [Fact]
     public void RenumberedRulesAreUnchangedAndOtherTargetsAreChanges()
     {
-        var first = TestRules.Pass(1, listen: "192.0.2.10");
-        var second = TestRules.Pass(2, listen: "192.0.2.11");
-        var gone = TestRules.Pass(3, listen: "192.0.2.12");
-        var inserted = TestRules.Pass(1, listen: "192.0.2.13");
+        var first = Pass(1, listen: "192.0.2.10");
+        var second = Pass(2, listen: "192.0.2.11");
+        var gone = Pass(3, listen: "192.0.2.12");
+        var inserted = Pass(1, listen: "192.0.2.13");
         var moved = first with { Number = 2, Position = new SourcePosition("bouncer.conf", 40, 3) };
         var retargeted = second with { Number = 3, Target = new BounceTarget(IPAddress.Parse("10.1.1.11"), null, 8080) };
 
-        var changes = RuleTableChanges.Compare(TestRules.Table(first, second, gone), TestRules.Table(inserted, moved, retargeted));
+        var changes = RuleTableChanges.Compare(Table(first, second, gone), Table(inserted, moved, retargeted));
 
         Assert.Same(inserted, Assert.Single(changes.Added));
         Assert.Same(gone, Assert.Single(changes.Removed));
@@ -34,7 +34,7 @@ public sealed class RuleTableChangesTests
     [Fact]
     public void EqualContentInFreshArraysIsTheSameRule()
     {
-        var rule = TestRules.Pass(1);
+        var rule = Pass(1);
         var rebuilt = rule with
         {
             To = new ListenSelector(rule.To.Text, [new ListenEndpoint(IPAddress.Parse("192.0.2.10"), 80)]),
@@ -50,13 +50,30 @@ public sealed class RuleTableChangesTests
     [Fact]
     public void DuplicateIdentitiesPairInOrder()
     {
-        var a = TestRules.Pass(1);
-        var b = TestRules.Pass(2) with { Limits = new SessionLimits(5, null, null, null) };
+        var a = Pass(1);
+        var b = Pass(2) with { Limits = new SessionLimits(5, null, null, null) };
 
-        var changes = RuleTableChanges.Compare(TestRules.Table(a, b), TestRules.Table(b with { Number = 1 }));
+        var changes = RuleTableChanges.Compare(Table(a, b), Table(b with { Number = 1 }));
 
         Assert.Same(a, Assert.Single(changes.Removed));
         Assert.Same(b, Assert.Single(changes.Unchanged).Before);
         Assert.Empty(changes.Changed);
     }
+
+    private static Rule Pass(int number, string listen = "192.0.2.10") => new(
+        number,
+        Verdict.Pass,
+        Protocols.Tcp,
+        new ClientSelector(new NetworkPattern(IPAddress.Parse("198.51.100.0"), 24), PortMatch.Any),
+        new ListenSelector($"{listen} port = 80", [new ListenEndpoint(IPAddress.Parse(listen), 80)]),
+        new BounceTarget(IPAddress.Parse("10.1.1.10"), null, 8080),
+        LogEvents.None,
+        Timeouts.Defaults,
+        SessionLimits.None,
+        null,
+        null,
+        ImmutableArray<SocketOption>.Empty,
+        new SourcePosition("bouncer.conf", number * 5, 1));
+
+    private static RuleTable Table(params Rule[] rules) => new("bouncer.conf", Settings.Defaults, [.. rules]);
 }

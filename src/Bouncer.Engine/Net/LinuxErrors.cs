@@ -1,11 +1,11 @@
 using System.Net.Sockets;
 
-namespace Bouncer.Engine.Udp;
+namespace Bouncer.Engine.Net;
 
 /// <summary>
-/// Linux errno values of the datagram calls that <see cref="DatagramBatch"/> makes itself, as the
-/// <see cref="SocketError"/> that <see cref="Socket"/> reports for the same failure (values from
-/// asm-generic/errno.h).
+/// Linux errno values of socket calls the engine makes itself (such as <see cref="Udp.DatagramBatch"/>'s
+/// sendmmsg and recvmmsg), as the <see cref="SocketError"/> that <see cref="Socket"/> reports for
+/// the same failure (values from asm-generic/errno.h).
 /// </summary>
 internal static class LinuxErrors
 {
