@@ -18,13 +18,31 @@ internal struct DatagramCounters
     private long _packetsToTarget;
     private long _packetsFromTarget;
 
-    public void FromClient(int bytes) => Count(ref _packetsFromClient, ref _bytesFromClient, bytes);
+    /// <summary>A datagram of <paramref name="bytes"/> arrived: from the client when it goes <see cref="IoDirection.ClientToTarget"/>, else from the target.</summary>
+    public void Received(IoDirection direction, int bytes)
+    {
+        if (direction == IoDirection.ClientToTarget)
+        {
+            Count(ref _packetsFromClient, ref _bytesFromClient, bytes);
+        }
+        else
+        {
+            Count(ref _packetsFromTarget, ref _bytesFromTarget, bytes);
+        }
+    }
 
-    public void ToTarget(int bytes) => Count(ref _packetsToTarget, ref _bytesToTarget, bytes);
-
-    public void FromTarget(int bytes) => Count(ref _packetsFromTarget, ref _bytesFromTarget, bytes);
-
-    public void ToClient(int bytes) => Count(ref _packetsToClient, ref _bytesToClient, bytes);
+    /// <summary>A datagram of <paramref name="bytes"/> was sent on: to the target when it goes <see cref="IoDirection.ClientToTarget"/>, else to the client.</summary>
+    public void Delivered(IoDirection direction, int bytes)
+    {
+        if (direction == IoDirection.ClientToTarget)
+        {
+            Count(ref _packetsToTarget, ref _bytesToTarget, bytes);
+        }
+        else
+        {
+            Count(ref _packetsToClient, ref _bytesToClient, bytes);
+        }
+    }
 
     public TrafficCounters Read() => new(
         Volatile.Read(ref _bytesToClient),

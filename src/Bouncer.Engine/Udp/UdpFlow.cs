@@ -132,37 +132,20 @@ internal sealed class UdpFlow : ITrackedSession
     public int ForwardFromClient(DatagramBatch batch, int start, int count) =>
         IsOpen && !OneAtATime ? _sender!.Send(batch, start, count) : 0;
 
-    /// <summary>A datagram of <paramref name="bytes"/> came from the client: the flow is not idle.</summary>
-    public void ClientDatagramReceived(int bytes)
+    /// <summary>A datagram of <paramref name="bytes"/> arrived, from the client or the target by <paramref name="direction"/>: the flow is not idle.</summary>
+    public void Received(IoDirection direction, int bytes)
     {
         Touch();
-        _counters.FromClient(bytes);
+        _counters.Received(direction, bytes);
     }
 
-    /// <summary>A client datagram went to the target.</summary>
-    public void DeliveredToTarget(ReadOnlySpan<byte> datagram)
+    /// <summary>A datagram was sent on, to the target or the client by <paramref name="direction"/>.</summary>
+    public void Delivered(IoDirection direction, ReadOnlySpan<byte> datagram)
     {
-        _counters.ToTarget(datagram.Length);
+        _counters.Delivered(direction, datagram.Length);
         if (_logIo)
         {
-            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.ClientToTarget, datagram, _logPayload);
-        }
-    }
-
-    /// <summary>A reply of <paramref name="bytes"/> came from the target: the flow is not idle.</summary>
-    public void ReplyReceived(int bytes)
-    {
-        Touch();
-        _counters.FromTarget(bytes);
-    }
-
-    /// <summary>A reply reached the client.</summary>
-    public void ReplyDelivered(ReadOnlySpan<byte> reply)
-    {
-        _counters.ToClient(reply.Length);
-        if (_logIo)
-        {
-            _services.Events.Io(_identity!, Outgoing, Target, IoDirection.TargetToClient, reply, _logPayload);
+            _services.Events.Io(_identity!, Outgoing, Target, direction, datagram, _logPayload);
         }
     }
 

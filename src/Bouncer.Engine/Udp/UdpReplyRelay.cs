@@ -141,7 +141,7 @@ internal sealed class UdpReplyRelay
             catch (SocketException e) when (UdpSocketErrors.IsTransient(e.SocketErrorCode))
             {
                 // The client's side is unreachable for now; UDP may lose a datagram, the flow carries on.
-                _flow.ReplyReceived(batch.Length(done));
+                _flow.Received(IoDirection.TargetToClient, batch.Length(done));
                 done++;
                 continue;
             }
@@ -153,8 +153,8 @@ internal sealed class UdpReplyRelay
 
             for (var i = done; i < done + sent; i++)
             {
-                _flow.ReplyReceived(batch.Length(i));
-                _flow.ReplyDelivered(batch.Payload(i).Span);
+                _flow.Received(IoDirection.TargetToClient, batch.Length(i));
+                _flow.Delivered(IoDirection.TargetToClient, batch.Payload(i).Span);
             }
 
             done += sent;
@@ -226,7 +226,7 @@ internal sealed class UdpReplyRelay
     /// <summary>Sends one reply to the client and counts it. Completes synchronously unless throttled or the send has to wait.</summary>
     private async ValueTask RelayReplyAsync(ReadOnlyMemory<byte> reply, CancellationToken stopping)
     {
-        _flow.ReplyReceived(reply.Length);
+        _flow.Received(IoDirection.TargetToClient, reply.Length);
         if (_bandwidth?.Reserve(reply.Length) is { } wait && wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, _bandwidth.Time, stopping).ConfigureAwait(false);
@@ -242,7 +242,7 @@ internal sealed class UdpReplyRelay
             return;
         }
 
-        _flow.ReplyDelivered(reply.Span);
+        _flow.Delivered(IoDirection.TargetToClient, reply.Span);
     }
 
     /// <summary>With <c>udp.connectdst: no</c>: a reply from any address (the sender is not checked).</summary>

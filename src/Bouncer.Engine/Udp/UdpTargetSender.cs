@@ -36,7 +36,7 @@ internal sealed class UdpTargetSender
     /// </summary>
     public ValueTask SendAsync(ReadOnlyMemory<byte> datagram)
     {
-        _flow.ClientDatagramReceived(datagram.Length);
+        _flow.Received(IoDirection.ClientToTarget, datagram.Length);
         if (_bandwidth is not null && !_bandwidth.TryReserve(datagram.Length))
         {
             // Over the rule's bandwidth: drop rather than wait, because waiting here would stall
@@ -59,7 +59,7 @@ internal sealed class UdpTargetSender
 
         if (sending.IsCompletedSuccessfully)
         {
-            _flow.DeliveredToTarget(datagram.Span[..sending.Result]);
+            _flow.Delivered(IoDirection.ClientToTarget, datagram.Span[..sending.Result]);
             return ValueTask.CompletedTask;
         }
 
@@ -80,15 +80,15 @@ internal sealed class UdpTargetSender
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            _flow.ClientDatagramReceived(batch.Length(start));
+            _flow.Received(IoDirection.ClientToTarget, batch.Length(start));
             Failed(e);
             return 1;
         }
 
         for (var i = start; i < start + sent; i++)
         {
-            _flow.ClientDatagramReceived(batch.Length(i));
-            _flow.DeliveredToTarget(batch.Payload(i).Span);
+            _flow.Received(IoDirection.ClientToTarget, batch.Length(i));
+            _flow.Delivered(IoDirection.ClientToTarget, batch.Payload(i).Span);
         }
 
         return sent;
@@ -99,7 +99,7 @@ internal sealed class UdpTargetSender
         try
         {
             var sent = await sending.ConfigureAwait(false);
-            _flow.DeliveredToTarget(datagram.Span[..sent]);
+            _flow.Delivered(IoDirection.ClientToTarget, datagram.Span[..sent]);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -8,8 +8,14 @@ namespace Bouncer.Rules.Compile;
 /// </summary>
 internal static class ClientMethods
 {
+    /// <summary>Checks <paramref name="option"/>; the old name <c>method:</c> is read with a warning.</summary>
     public static void Read(OptionSyntax option, ValueReader values)
     {
+        if (option.Keyword == "method")
+        {
+            values.Warning(option.Position, "method: is deprecated; write clientmethod:");
+        }
+
         if (option.Values.Length == 0)
         {
             values.Error(option.Position, $"{option.Keyword}: needs a value (none)");

@@ -150,20 +150,16 @@ internal sealed class RuleCompiler(ValueReader values, ClauseReader clauses, Set
             case "redirect from":
                 draft.RedirectFrom = clauses.ReadRedirectFrom(option);
                 break;
-            case "clientmethod":
-                ClientMethods.Read(option, values);
-                break;
-            case "method":
-                values.Warning(option.Position, "method: is deprecated; write clientmethod:");
+            case "clientmethod" or "method":
                 ClientMethods.Read(option, values);
                 break;
             default:
-                ReportUnknown(option);
+                ReportUnknownRuleOption(option);
                 break;
         }
     }
 
-    private void ReportUnknown(OptionSyntax option)
+    private void ReportUnknownRuleOption(OptionSyntax option)
     {
         var keyword = option.Keyword;
         var message = keyword switch

@@ -146,11 +146,7 @@ internal sealed class SettingsCompiler(ValueReader values, AddressReader address
             case "compatibility":
                 ReadCompatibility(option);
                 break;
-            case "clientmethod":
-                ClientMethods.Read(option, values);
-                break;
-            case "method":
-                values.Warning(option.Position, "method: is deprecated; write clientmethod:");
+            case "clientmethod" or "method":
                 ClientMethods.Read(option, values);
                 break;
             case "user.privileged":
@@ -177,12 +173,12 @@ internal sealed class SettingsCompiler(ValueReader values, AddressReader address
                 values.Error(option.Position, Keywords.RejectedRuleOptions["socksmethod"]);
                 break;
             default:
-                ReportUnknown(option);
+                ReportUnknownSetting(option);
                 break;
         }
     }
 
-    private void ReportUnknown(OptionSyntax option)
+    private void ReportUnknownSetting(OptionSyntax option)
     {
         var keyword = option.Keyword;
         var message = keyword switch

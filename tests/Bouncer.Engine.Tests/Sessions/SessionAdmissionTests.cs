@@ -22,6 +22,8 @@ namespace Bouncer.Engine.Tests.Sessions;
 /// </summary>
 public sealed class SessionAdmissionTests
 {
+    private const string NoReverseName = "srchost nodnsunknown: client has no reverse name";
+
     private static readonly IPEndPoint Listen = new(IPAddress.Parse("127.0.0.2"), 4000);
     private static readonly IPEndPoint Target = new(IPAddress.Parse("127.0.0.4"), 5000);
     private static readonly IPAddress ClientAddress = IPAddress.Parse("127.0.0.5");
@@ -77,9 +79,8 @@ public sealed class SessionAdmissionTests
         var resolver = new ScriptedResolver();
         resolver.ReverseNames[ClientAddress] = "www.bank.example";
         resolver.Hosts["www.bank.example"] = [IPAddress.Parse("203.0.113.1")];
-        var admission = new Fixture(Table(Checked(SourceHostChecks.NoDnsMismatch), Pass(1, Listen, Target)), resolver);
 
-        var (_, outcome) = await admission.DecideAndCheckAsync(Client);
+        var outcome = await CheckSourceHostAsync(SourceHostChecks.NoDnsMismatch, resolver);
 
         Assert.Equal(EndReason.Blocked, outcome.Refusal);
         Assert.Equal("srchost nodnsmismatch: www.bank.example does not resolve to the client", outcome.Detail);
@@ -88,28 +89,23 @@ public sealed class SessionAdmissionTests
     [Fact]
     public async Task Srchost_mismatch_admits_a_client_without_a_name_and_unknown_refuses_it()
     {
-        var mismatchOnly = new Fixture(Table(Checked(SourceHostChecks.NoDnsMismatch), Pass(1, Listen, Target)));
-        var unknown = new Fixture(Table(Checked(SourceHostChecks.NoDnsUnknown), Pass(1, Listen, Target)));
-
-        var (_, admitted) = await mismatchOnly.DecideAndCheckAsync(Client);
-        var (_, refused) = await unknown.DecideAndCheckAsync(Client);
+        var admitted = await CheckSourceHostAsync(SourceHostChecks.NoDnsMismatch, new ScriptedResolver());
+        var refused = await CheckSourceHostAsync(SourceHostChecks.NoDnsUnknown, new ScriptedResolver());
 
         Assert.True(admitted.IsAdmitted);
         Assert.Equal(EndReason.Blocked, refused.Refusal);
-        Assert.Equal("srchost nodnsunknown: client has no reverse name", refused.Detail);
+        Assert.Equal(NoReverseName, refused.Detail);
     }
 
     [Fact]
     public async Task A_failing_reverse_lookup_is_an_unknown_name()
     {
         var resolver = new ScriptedResolver { ReverseFails = true };
-        var unknown = new Fixture(Table(Checked(SourceHostChecks.NoDnsUnknown), Pass(1, Listen, Target)), resolver);
-        var mismatchOnly = new Fixture(Table(Checked(SourceHostChecks.NoDnsMismatch), Pass(1, Listen, Target)), resolver);
 
-        var (_, refused) = await unknown.DecideAndCheckAsync(Client);
-        var (_, admitted) = await mismatchOnly.DecideAndCheckAsync(Client);
+        var refused = await CheckSourceHostAsync(SourceHostChecks.NoDnsUnknown, resolver);
+        var admitted = await CheckSourceHostAsync(SourceHostChecks.NoDnsMismatch, resolver);
 
-        Assert.Equal("srchost nodnsunknown: client has no reverse name", refused.Detail);
+        Assert.Equal(NoReverseName, refused.Detail);
         Assert.True(admitted.IsAdmitted);
     }
 
@@ -118,9 +114,8 @@ public sealed class SessionAdmissionTests
     {
         var resolver = new ScriptedResolver { ForwardFails = true };
         resolver.ReverseNames[ClientAddress] = "client.example";
-        var admission = new Fixture(Table(Checked(SourceHostChecks.NoDnsMismatch), Pass(1, Listen, Target)), resolver);
 
-        var (_, outcome) = await admission.DecideAndCheckAsync(Client);
+        var outcome = await CheckSourceHostAsync(SourceHostChecks.NoDnsMismatch, resolver);
 
         Assert.Equal(EndReason.Blocked, outcome.Refusal);
         Assert.Equal("srchost nodnsmismatch: client.example does not resolve to the client", outcome.Detail);
@@ -132,10 +127,8 @@ public sealed class SessionAdmissionTests
         var resolver = new ScriptedResolver();
         resolver.ReverseNames[ClientAddress] = "Client.Example.";
         resolver.Hosts["client.example"] = [ClientAddress];
-        var both = SourceHostChecks.NoDnsUnknown | SourceHostChecks.NoDnsMismatch;
-        var admission = new Fixture(Table(Checked(both), Pass(1, Listen, Target)), resolver);
 
-        var (_, outcome) = await admission.DecideAndCheckAsync(Client);
+        var outcome = await CheckSourceHostAsync(SourceHostChecks.NoDnsUnknown | SourceHostChecks.NoDnsMismatch, resolver);
 
         Assert.True(outcome.IsAdmitted);
         Assert.Equal(["client.example"], resolver.ForwardNames);
@@ -146,13 +139,11 @@ public sealed class SessionAdmissionTests
     {
         var resolver = new ScriptedResolver();
         resolver.ReverseNames[ClientAddress] = "127.0.0.5";
-        var unknown = new Fixture(Table(Checked(SourceHostChecks.NoDnsUnknown), Pass(1, Listen, Target)), resolver);
-        var mismatchOnly = new Fixture(Table(Checked(SourceHostChecks.NoDnsMismatch), Pass(1, Listen, Target)), resolver);
 
-        var (_, refused) = await unknown.DecideAndCheckAsync(Client);
-        var (_, admitted) = await mismatchOnly.DecideAndCheckAsync(Client);
+        var refused = await CheckSourceHostAsync(SourceHostChecks.NoDnsUnknown, resolver);
+        var admitted = await CheckSourceHostAsync(SourceHostChecks.NoDnsMismatch, resolver);
 
-        Assert.Equal("srchost nodnsunknown: client has no reverse name", refused.Detail);
+        Assert.Equal(NoReverseName, refused.Detail);
         Assert.True(admitted.IsAdmitted);
         Assert.Empty(resolver.ForwardNames);
     }
@@ -163,10 +154,9 @@ public sealed class SessionAdmissionTests
         var resolver = new ScriptedResolver();
         resolver.ReverseNames[ClientAddress] = "client.example";
         resolver.Hosts["client.example"] = [ClientAddress];
-        var both = SourceHostChecks.NoDnsUnknown | SourceHostChecks.NoDnsMismatch;
-        var admission = new Fixture(Table(Checked(both), Pass(1, Listen, Target)), resolver);
 
-        var (_, outcome) = await admission.DecideAndCheckAsync(new IPEndPoint(ClientAddress.MapToIPv6(), 40000));
+        var outcome = await CheckSourceHostAsync(
+            SourceHostChecks.NoDnsUnknown | SourceHostChecks.NoDnsMismatch, resolver, new IPEndPoint(ClientAddress.MapToIPv6(), 40000));
 
         Assert.True(outcome.IsAdmitted);
     }
@@ -207,10 +197,7 @@ public sealed class SessionAdmissionTests
     [Fact]
     public async Task The_target_is_the_rules_address_and_the_reached_port_when_it_names_none()
     {
-        var admission = new Fixture(Table(Pass(1, Listen, new IPEndPoint(Target.Address, 0))));
-        var decision = await admission.DecideAsync(TransportProtocol.Tcp, Client);
-
-        var choice = await admission.Admission.ChooseTargetAsync(decision, default);
+        var choice = await ChooseTargetAsync(Table(Pass(1, Listen, new IPEndPoint(Target.Address, 0))));
 
         Assert.True(choice.Found);
         Assert.Equal(new IPEndPoint(Target.Address, Listen.Port), choice.Target);
@@ -223,10 +210,8 @@ public sealed class SessionAdmissionTests
         var resolver = new ScriptedResolver();
         resolver.Hosts["service.example"] = [IPAddress.IPv6Loopback, Target.Address];
         var rule = Pass(1, Listen, Target) with { Target = new BounceTarget(null, "service.example", 7000) };
-        var admission = new Fixture(Table(rule), resolver);
-        var decision = await admission.DecideAsync(TransportProtocol.Tcp, Client);
 
-        var choice = await admission.Admission.ChooseTargetAsync(decision, default);
+        var choice = await ChooseTargetAsync(Table(rule), resolver);
 
         Assert.Equal(new IPEndPoint(Target.Address, 7000), choice.Target);
     }
@@ -235,10 +220,8 @@ public sealed class SessionAdmissionTests
     public async Task A_hostname_that_does_not_resolve_is_no_target_with_the_name()
     {
         var rule = Pass(1, Listen, Target) with { Target = new BounceTarget(null, "gone.example", 7000) };
-        var admission = new Fixture(Table(rule));
-        var decision = await admission.DecideAsync(TransportProtocol.Tcp, Client);
 
-        var choice = await admission.Admission.ChooseTargetAsync(decision, default);
+        var choice = await ChooseTargetAsync(Table(rule));
 
         Assert.False(choice.Found);
         Assert.Equal("Host not found: gone.example", choice.Detail);
@@ -247,10 +230,7 @@ public sealed class SessionAdmissionTests
     [Fact]
     public async Task A_rule_without_a_target_has_none()
     {
-        var admission = new Fixture(Table(Pass(1, Listen, Target) with { Target = null }));
-        var decision = await admission.DecideAsync(TransportProtocol.Tcp, Client);
-
-        var choice = await admission.Admission.ChooseTargetAsync(decision, default);
+        var choice = await ChooseTargetAsync(Table(Pass(1, Listen, Target) with { Target = null }));
 
         Assert.False(choice.Found);
         Assert.Equal("No bounce target", choice.Detail);
@@ -262,17 +242,30 @@ public sealed class SessionAdmissionTests
         var redirect = IPAddress.Parse("127.0.0.9");
         var external = IPAddress.Parse("127.0.0.8");
         var settings = Settings.Defaults with { Externals = [IPAddress.IPv6Loopback, external], Rotation = ExternalRotation.None };
-        var withRedirect = new Fixture(Table(settings, Pass(1, Listen, Target) with { RedirectFrom = redirect }));
-        var withExternals = new Fixture(Table(settings, Pass(1, Listen, Target)));
 
-        var redirected = await withRedirect.Admission.ChooseTargetAsync(await withRedirect.DecideAsync(TransportProtocol.Tcp, Client), default);
-        var external4 = await withExternals.Admission.ChooseTargetAsync(await withExternals.DecideAsync(TransportProtocol.Tcp, Client), default);
+        var redirected = await ChooseTargetAsync(Table(settings, Pass(1, Listen, Target) with { RedirectFrom = redirect }));
+        var external4 = await ChooseTargetAsync(Table(settings, Pass(1, Listen, Target)));
 
         Assert.Equal(redirect, redirected.Source);
         Assert.Equal(external, external4.Source);
     }
 
     private static Settings Checked(SourceHostChecks checks) => Settings.Defaults with { SourceHostChecks = checks };
+
+    /// <summary>Decides and checks <see cref="Client"/> (or <paramref name="client"/>) under one pass rule with <paramref name="checks"/>.</summary>
+    private static async Task<AdmissionOutcome> CheckSourceHostAsync(SourceHostChecks checks, ScriptedResolver resolver, IPEndPoint? client = null)
+    {
+        var admission = new Fixture(Table(Checked(checks), Pass(1, Listen, Target)), resolver);
+        var (_, outcome) = await admission.DecideAndCheckAsync(client ?? Client);
+        return outcome;
+    }
+
+    /// <summary>The target and source address <see cref="Client"/> gets under the first rule of <paramref name="table"/>.</summary>
+    private static async Task<TargetChoice> ChooseTargetAsync(RuleTable table, ScriptedResolver? resolver = null)
+    {
+        var admission = new Fixture(table, resolver);
+        return await admission.Admission.ChooseTargetAsync(await admission.DecideAsync(TransportProtocol.Tcp, Client), default);
+    }
 
     /// <summary>A <see cref="SessionAdmission"/> over one table whose rules all listen on <see cref="Listen"/>.</summary>
     private sealed class Fixture

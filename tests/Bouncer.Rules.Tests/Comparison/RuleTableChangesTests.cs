@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using Bouncer.Rules.Comparison;
 using Bouncer.Rules.Model;
@@ -60,20 +59,17 @@ public sealed class RuleTableChangesTests
         Assert.Empty(changes.Changed);
     }
 
-    private static Rule Pass(int number, string listen = "192.0.2.10") => new(
-        number,
-        Verdict.Pass,
-        Protocols.Tcp,
-        new ClientSelector(new NetworkPattern(IPAddress.Parse("198.51.100.0"), 24), PortMatch.Any),
-        new ListenSelector($"{listen} port = 80", [new ListenEndpoint(IPAddress.Parse(listen), 80)]),
-        new BounceTarget(IPAddress.Parse("10.1.1.10"), null, 8080),
-        LogEvents.None,
-        Timeouts.Defaults,
-        SessionLimits.None,
-        null,
-        null,
-        ImmutableArray<SocketOption>.Empty,
-        new SourcePosition("bouncer.conf", number * 5, 1));
+    /// <summary>A tcp pass rule from 198.51.100.0/24 on <paramref name="listen"/> port 80 to 10.1.1.10 port 8080.</summary>
+    private static Rule Pass(int number, string listen = "192.0.2.10") => Rule.ImplicitBlock with
+    {
+        Number = number,
+        Verdict = Verdict.Pass,
+        Protocols = Protocols.Tcp,
+        From = new ClientSelector(new NetworkPattern(IPAddress.Parse("198.51.100.0"), 24), PortMatch.Any),
+        To = new ListenSelector($"{listen} port = 80", [new ListenEndpoint(IPAddress.Parse(listen), 80)]),
+        Target = new BounceTarget(IPAddress.Parse("10.1.1.10"), null, 8080),
+        Position = new SourcePosition("bouncer.conf", number * 5, 1),
+    };
 
     private static RuleTable Table(params Rule[] rules) => new("bouncer.conf", Settings.Defaults, [.. rules]);
 }
