@@ -167,7 +167,20 @@ internal sealed class TcpSession : ITrackedSession
             _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
         SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
 
-        var connected = await ConnectToTargetAsync(decision, client).ConfigureAwait(false);
+        // Inline rather than a helper method: one state machine less per connection.
+        ConnectResult connected;
+        try
+        {
+            var target = await _services.Admission.ChooseTargetAsync(decision, _connecting.Token).ConfigureAwait(false);
+            connected = target.Found
+                ? await _connector.ConnectAsync(rule, settings, client, target.Target, target.Source, _connecting.Token).ConfigureAwait(false)
+                : new ConnectResult(null, null, null, EndReason.RemotePeerError, target.Detail);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping while the target's name was looked up (the connect itself reports stopping as its result).
+            connected = new ConnectResult(null, null, null, EndReason.AdministrativeTermination, null);
+        }
 
         // Nothing waits on the token any more: unlink it from the engine's now rather than keep the
         // linked source and its registration (about 200 bytes) for the life of the session. A
@@ -205,24 +218,6 @@ internal sealed class TcpSession : ITrackedSession
         }
 
         return splice;
-    }
-
-    /// <summary>Looks the target up and connects to it; a failure, or stopping meanwhile, comes back as the result.</summary>
-    private async ValueTask<ConnectResult> ConnectToTargetAsync(SessionDecision decision, IPEndPoint client)
-    {
-        TargetChoice target;
-        try
-        {
-            target = await _services.Admission.ChooseTargetAsync(decision, _connecting.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return new ConnectResult(null, null, null, EndReason.AdministrativeTermination, null);
-        }
-
-        return target.Found
-            ? await _connector.ConnectAsync(decision.Rule, decision.Settings, client, target.Target, target.Source, _connecting.Token).ConfigureAwait(false)
-            : new ConnectResult(null, null, null, EndReason.RemotePeerError, target.Detail);
     }
 
     private void Refuse(EndReason reason, string? detail)

@@ -6,6 +6,9 @@ namespace Bouncer.Engine.Udp;
 /// Bytes and datagrams of one UDP flow in each of its four directions. Counted with interlocked
 /// adds, because a flow's client side (the listener's receive loop) and its reply side (the flow's
 /// own loop) count at the same time; <see cref="Read"/> gives the totals for events and the state dump.
+/// A TCP session has no such struct: its byte counts are its two pumps' own read and write
+/// positions (<see cref="Tcp.SocketPump"/>), each written by one loop, and are read into the same
+/// <see cref="TrafficCounters"/>.
 /// </summary>
 internal struct DatagramCounters
 {
