@@ -11,7 +11,7 @@ internal sealed class FakeClock : FakeTimeProvider
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ObservedTimer, (DateTimeOffset Due, TimeSpan Delay)> _armed = [];
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly ChangeSignal _changed = new();
 
     /// <summary>One-shot waits armed now.</summary>
     public int ArmedWaits
@@ -88,49 +88,26 @@ internal sealed class FakeClock : FakeTimeProvider
     }
 
     /// <summary>Completes when the armed waits change, or after <paramref name="timeout"/> of real time.</summary>
-    public async Task WaitForChangeAsync(TimeSpan timeout)
-    {
-        Task changed;
-        lock (_gate)
-        {
-            changed = _changed.Task;
-        }
-
-        await Task.WhenAny(changed, Task.Delay(timeout));
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public Task WaitForChangeAsync(TimeSpan timeout) => Task.WhenAny(_changed.Next, Task.Delay(timeout));
 
     private async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string failure)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
+        bool Holds()
         {
-            Task changed;
             lock (_gate)
             {
-                if (condition())
-                {
-                    return;
-                }
+                return condition();
+            }
+        }
 
-                changed = _changed.Task;
-            }
-
-            try
-            {
-                await changed.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException(failure);
-            }
+        if (!await _changed.WaitUntilAsync(Holds, timeout))
+        {
+            throw new TimeoutException(failure);
         }
     }
 
     private void Set(ObservedTimer timer, TimeSpan? delay)
     {
-        TaskCompletionSource changed;
         lock (_gate)
         {
             if (delay is { } armed)
@@ -141,12 +118,9 @@ internal sealed class FakeClock : FakeTimeProvider
             {
                 return;
             }
-
-            changed = _changed;
-            _changed = NewSignal();
         }
 
-        changed.SetResult();
+        _changed.Pulse();
     }
 
     private sealed class ObservedTimer(FakeClock clock) : ITimer

@@ -7,8 +7,7 @@ namespace Bouncer.Engine.Tests.Support;
 internal sealed class RecordingLog : IEngineLog
 {
     private readonly ConcurrentQueue<string> _lines = new();
-    private readonly Lock _gate = new();
-    private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _written = new();
 
     public IReadOnlyList<string> Lines => [.. _lines];
 
@@ -23,41 +22,15 @@ internal sealed class RecordingLog : IEngineLog
     /// <summary>Waits until <paramref name="count"/> lines have been written; throws after <paramref name="timeout"/>.</summary>
     public async Task WaitForLinesAsync(int count, TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
+        if (!await _written.WaitUntilAsync(() => _lines.Count >= count, timeout))
         {
-            Task written;
-            lock (_gate)
-            {
-                written = _written.Task;
-            }
-
-            if (_lines.Count >= count)
-            {
-                return;
-            }
-
-            try
-            {
-                await written.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"expected {count} log lines, got: {string.Join("; ", _lines)}");
-            }
+            throw new TimeoutException($"expected {count} log lines, got: {string.Join("; ", _lines)}");
         }
     }
 
     private void Write(string line)
     {
         _lines.Enqueue(line);
-        TaskCompletionSource written;
-        lock (_gate)
-        {
-            written = _written;
-            _written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        written.SetResult();
+        _written.Pulse();
     }
 }

@@ -7,8 +7,7 @@ namespace Bouncer.Engine.Tests.Support;
 internal sealed class RecordingSink : ISessionEventSink
 {
     private readonly ConcurrentQueue<SessionEvent> _events = new();
-    private readonly Lock _gate = new();
-    private TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ChangeSignal _published = new();
 
     public IReadOnlyList<SessionEvent> Events => [.. _events];
 
@@ -17,20 +16,13 @@ internal sealed class RecordingSink : ISessionEventSink
     public void Publish(SessionEvent sessionEvent)
     {
         _events.Enqueue(sessionEvent);
-        TaskCompletionSource published;
-        lock (_gate)
-        {
-            published = _published;
-            _published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        published.SetResult();
+        _published.Pulse();
     }
 
     public async Task<SessionEvent> WaitForAsync(Func<SessionEvent, bool> predicate, TimeSpan? timeout = null)
     {
         SessionEvent? found = null;
-        if (!await WaitUntilAsync(() => (found = _events.FirstOrDefault(predicate)) is not null, timeout ?? TimeSpan.FromSeconds(15)))
+        if (!await _published.WaitUntilAsync(() => (found = _events.FirstOrDefault(predicate)) is not null, timeout ?? TimeSpan.FromSeconds(15)))
         {
             throw new TimeoutException("expected session event not raised; got: " + string.Join("; ", _events.Select(Describe)));
         }
@@ -43,40 +35,11 @@ internal sealed class RecordingSink : ISessionEventSink
 
     public async Task WaitForCountAsync(Func<SessionEvent, bool> predicate, int count, TimeSpan timeout)
     {
-        if (!await WaitUntilAsync(() => _events.Count(predicate) >= count, timeout))
+        if (!await _published.WaitUntilAsync(() => _events.Count(predicate) >= count, timeout))
         {
             throw new TimeoutException($"expected {count} events, got {_events.Count(predicate)}");
         }
     }
 
     private static string Describe(SessionEvent e) => $"{e.Rule.Label} {e.Phase} {e.Reason} {e.ErrorDetail}";
-
-    /// <summary>True once <paramref name="condition"/> holds, rechecked after every event; false after <paramref name="timeout"/>.</summary>
-    private async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            Task published;
-            lock (_gate)
-            {
-                published = _published.Task;
-            }
-
-            // Checked after taking the signal, so an event published in between is not missed.
-            if (condition())
-            {
-                return true;
-            }
-
-            try
-            {
-                await published.WaitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return condition();
-            }
-        }
-    }
 }
