@@ -89,6 +89,12 @@ public sealed class BouncerCommand
         HelpName = "N",
     };
 
+    private readonly Option<System.Net.IPEndPoint?> _status = new("--status")
+    {
+        Description = "Serve Prometheus metrics (/metrics) and a status page (/) over HTTP on this address only; read-only, for a management network.",
+        HelpName = "ADDRESS:PORT",
+    };
+
     private readonly Option<bool> _detach = new("-D")
     {
         Description = "Barefoot's detach flag; accepted and ignored (Bouncer runs in the foreground).",
@@ -114,7 +120,7 @@ public sealed class BouncerCommand
         Option[] options =
         [
             _config, _debug, _verify, _pidFile, _noKeepAlive, _logFile, _logFormat, _watch, _drainTimeout,
-            _maxUdpFlows, _logQueue, _detach, _processCount,
+            _maxUdpFlows, _logQueue, _status, _detach, _processCount,
         ];
         foreach (var option in options)
         {
@@ -125,6 +131,7 @@ public sealed class BouncerCommand
         _drainTimeout.CustomParser = r => ParseInRange(r, 0, int.MaxValue / 1000);
         _maxUdpFlows.CustomParser = r => ParseInRange(r, 1, int.MaxValue);
         _logQueue.CustomParser = r => ParseInRange(r, 1, 1_000_000);
+        _status.CustomParser = ParseStatusEndpoint;
         _root.SetAction(InvokeAsync);
         _root.Subcommands.Add(new ReportCommandLine(actions.Time).Command);
         _root.Subcommands.Add(new HealthCommandLine(actions.Time).Command);
@@ -183,6 +190,7 @@ public sealed class BouncerCommand
         DrainTimeout = TimeSpan.FromSeconds(parseResult.GetValue(_drainTimeout)),
         MaxUdpFlows = parseResult.GetValue(_maxUdpFlows),
         LogQueue = parseResult.GetValue(_logQueue),
+        Status = parseResult.GetValue(_status),
     };
 
     /// <summary>A whole number within bounds; anything else is a usage error naming the option.</summary>
@@ -198,6 +206,18 @@ public sealed class BouncerCommand
         }
 
         return value;
+    }
+
+    private static System.Net.IPEndPoint? ParseStatusEndpoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Status.StatusEndpoint.TryParse(text, out var endpoint, out var problem))
+        {
+            return endpoint;
+        }
+
+        result.AddError($"--status must be {Status.StatusEndpoint.Expected}: {problem}.");
+        return null;
     }
 
     private async Task<int> InvokeAsync(ParseResult parseResult, CancellationToken cancellationToken)

@@ -33,4 +33,7 @@ public sealed record DaemonOptions
 
     /// <summary><c>--log-queue</c>; null keeps <see cref="Logging.BoundedQueueSink.DefaultCapacity"/>.</summary>
     public int? LogQueue { get; init; }
+
+    /// <summary><c>--status ADDRESS:PORT</c>: where to serve <c>/metrics</c> and the status page; null serves nothing.</summary>
+    public System.Net.IPEndPoint? Status { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
+using Bouncer.Cli.Status;
 using Bouncer.Cli.Verify;
 using Bouncer.Engine;
 using Bouncer.Rules.Model;
@@ -22,6 +23,7 @@ public sealed class DaemonRunner
     private readonly DaemonRequestQueue _requests;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _startedAt;
+    private readonly LogDropCounter _logDrops = new();
     private UnixUser? _droppedTo;
 
     public DaemonRunner(DaemonOptions options, DaemonDependencies dependencies)
@@ -94,6 +96,14 @@ public sealed class DaemonRunner
             return ExitCodes.ConfigurationError;
         }
 
+        // Bound with the listeners, before root is dropped, and disposed before the engine.
+        await using var statusService = await StartStatusAsync(engine).ConfigureAwait(false);
+        if (_options.Status is not null && statusService is null)
+        {
+            await engine.StopAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
         PidFile? pidFile;
         try
         {
@@ -113,7 +123,10 @@ public sealed class DaemonRunner
             return ExitCodes.EnvironmentError;
         }
 
-        var reloads = new ReloadCoordinator(_options, _dependencies, _requests, engine, logs, log, BuildLogPipeline, table, _droppedTo);
+        var reloads = new ReloadCoordinator(_options, _dependencies, _requests, engine, logs, log, BuildLogPipeline, table, _droppedTo)
+        {
+            Finished = statusService is null ? null : statusService.ReloadFinished,
+        };
         CompileGarbage.Collect();
         using (pidFile)
         using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _requests.Commands, _dependencies.Time) : null)
@@ -121,6 +134,11 @@ public sealed class DaemonRunner
             _startedAt = _dependencies.Time.GetTimestamp();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
                 $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
+            if (statusService is not null)
+            {
+                log.Info($"status: serving /metrics and / on {StatusUrl(statusService.LocalEndPoint)}");
+            }
+
             var status = reloads.Status();
             _dependencies.Notifier?.Ready(status);
             _started.TrySetResult();
@@ -145,6 +163,30 @@ public sealed class DaemonRunner
 
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// Binds <c>--status</c> when asked; null when not asked, or when it cannot be bound (then
+    /// stderr says why and the caller stops).
+    /// </summary>
+    private async Task<StatusService?> StartStatusAsync(IForwardingEngine engine)
+    {
+        if (_options.Status is not { } endpoint)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StatusService.Start(endpoint, engine.CaptureState, _logDrops, () => _dependencies.Time.GetElapsedTime(_startedAt), VersionText(), _dependencies.Time);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            await _dependencies.Stderr.WriteLineAsync($"bouncer: cannot serve --status on {StatusUrl(endpoint)}: {ex.Message}").ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    private static string StatusUrl(System.Net.IPEndPoint endpoint) => $"http://{endpoint}/";
 
     /// <summary>
     /// Carries out <paramref name="plan"/>; false when the drop failed and the daemon must stop. Last
@@ -239,6 +281,7 @@ public sealed class DaemonRunner
     private LogPipeline BuildLogPipeline(Settings settings) =>
         LogPipeline.Build(LogPipelineOptions.From(settings, _options) with
         {
+            Drops = _logDrops,
             Stdout = _dependencies.Stdout,
             Stderr = _dependencies.Stderr,
             Time = _dependencies.Time,

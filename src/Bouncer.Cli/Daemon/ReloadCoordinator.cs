@@ -53,6 +53,9 @@ internal sealed class ReloadCoordinator
     /// <summary>The table in force.</summary>
     public RuleTable Running { get; private set; }
 
+    /// <summary>Told of each finished reload: whether it took, how long it took, and the gist of its log line (for <c>--status</c>).</summary>
+    public Action<bool, TimeSpan, string>? Finished { get; init; }
+
     /// <summary>systemd's STATUS= text: what is in force and how busy it is.</summary>
     public string Status() =>
         $"serving {Counted.Of(Running.Rules.Length, "rule")}, {Counted.Of(Running.Listeners.Length, "listener")}, " +
@@ -136,12 +139,14 @@ internal sealed class ReloadCoordinator
         if (listeners is null)
         {
             _log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
+            Finished?.Invoke(false, elapsed, $"{failure}; the running configuration is unchanged");
         }
         else
         {
             // The engine's own comparison when it made one (it needs it to carry counters over).
             var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, Running);
             _log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
+            Finished?.Invoke(true, elapsed, $"rules: {rules}; {listeners}");
             if (Running.Settings.Users.Unprivileged != _startUnprivileged)
             {
                 _log.Warning($"user.unprivileged: {Running.Settings.Users.Unprivileged ?? "(none)"} takes effect at the next start; " +

@@ -34,13 +34,16 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
     private readonly TimeProvider _time;
     private readonly BlockingCollection<LogEvent> _queue;
     private readonly Thread _writer;
+    private readonly LogDropCounter? _processDrops;
     private long _dropped;
     private long _droppedTotal;
 
-    public BoundedQueueSink(ILogEventSink destination, TimeProvider time, int capacity = DefaultCapacity)
+    /// <param name="processDrops">Also counts this sink's drops there (the daemon's total for its metrics).</param>
+    public BoundedQueueSink(ILogEventSink destination, TimeProvider time, int capacity = DefaultCapacity, LogDropCounter? processDrops = null)
     {
         _destination = destination;
         _time = time;
+        _processDrops = processDrops;
         _queue = new BlockingCollection<LogEvent>(new ConcurrentQueue<LogEvent>(), capacity);
 
         // A thread of its own, not the thread pool: a write blocked on a full pipe may never return,
@@ -69,6 +72,7 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
         {
             Interlocked.Increment(ref _dropped);
             Interlocked.Increment(ref _droppedTotal);
+            _processDrops?.Dropped();
         }
     }
 

@@ -36,6 +36,9 @@ public sealed record LogPipelineOptions
     /// <summary>The clock that stamps the pipeline's own notices (dropped lines).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Where every destination's drops are also counted; null counts them per sink only.</summary>
+    public LogDropCounter? Drops { get; init; }
+
     /// <summary>Options for a rule file's settings and the command line: <c>--log FILE</c> replaces <c>logoutput:</c>.</summary>
     public static LogPipelineOptions From(Settings settings, DaemonOptions options) => new()
     {

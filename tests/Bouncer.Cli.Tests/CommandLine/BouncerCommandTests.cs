@@ -106,6 +106,43 @@ public sealed class BouncerCommandTests
         Assert.Contains("bouncer --help", _error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:9100", "127.0.0.1:9100")]
+    [InlineData("[::1]:9100", "[::1]:9100")]
+    [InlineData("0.0.0.0:80", "0.0.0.0:80")]
+    public async Task StatusTakesALiteralAddressAndPort(string value, string expected)
+    {
+        Assert.Equal(0, await RunAsync("--status", value));
+
+        Assert.Equal(System.Net.IPEndPoint.Parse(expected), _ran!.Status);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "has no port")]
+    [InlineData("127.0.0.1:", "has no port")]
+    [InlineData("localhost:9100", "'localhost' is not an IPv4 or IPv6 address")]
+    [InlineData("10.1:9100", "'10.1' is not an IPv4 or IPv6 address")]
+    [InlineData("::1:9100", "an IPv6 address goes in brackets")]
+    [InlineData("127.0.0.1:0", "'0' is not a port 1-65535")]
+    [InlineData("127.0.0.1:70000", "'70000' is not a port 1-65535")]
+    [InlineData("127.0.0.1:http", "'http' is not a port 1-65535")]
+    public async Task ABadStatusAddressIsAUsageErrorSayingWhatIsWrong(string value, string problem)
+    {
+        Assert.Equal(2, await RunAsync("--status", value));
+
+        Assert.Null(_ran);
+        Assert.Contains("--status must be ADDRESS:PORT", _error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(problem, _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoStatusOptionServesNoStatus()
+    {
+        await RunAsync();
+
+        Assert.Null(_ran!.Status);
+    }
+
     [Fact]
     public async Task DetachFlagIsAcceptedWithAnExplanation()
     {
