@@ -14,6 +14,7 @@ namespace Bouncer.Engine.Tests;
 /// largest value the compile step accepts, compiled from rule text, forwards a TCP session and a
 /// UDP exchange on loopback with the bytes intact and without a refused-option warning.
 /// </summary>
+[Trait("Suite", "Reliability")]
 public sealed class NumericBoundsForwardingTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Bouncer.Tests.Shared;
 
 namespace Bouncer.Rules.Tests;
 
@@ -11,15 +11,6 @@ namespace Bouncer.Rules.Tests;
 public sealed class MutationTests
 {
     private const int Mutations = 4000;
-
-    private static readonly string[] s_interestingTokens =
-    [
-        "client", "pass", "block", "{", "}", ":", "from:", "to:", "bounce to:", "port", "=", "-", "0/0", "::",
-        "port:", "#", "\\\n", "\n", "0x", "010", "65536", "eth0", "nosuch", "log:", "socks", "route", "::ffff:1.2.3.4",
-        "10.0.0.0/255.0.255.0", "session.state.key:", "hostid", "external.tcp.tcp_nodelay:", "Client", "\u00e9", "\u0001",
-    ];
-
-    private static readonly string s_characters = "abcxyz0189:{}#=<>!-/. \t\n\\%_";
 
     [Fact]
     public async Task Random_edits_of_valid_files_give_only_diagnostics()
@@ -44,7 +35,7 @@ public sealed class MutationTests
         {
             cancellationToken.ThrowIfCancellationRequested();
             var original = corpus[random.Next(corpus.Length)];
-            var text = Mutate(original, random);
+            var text = RuleFileMutator.Mutate(original, random);
             CompileResult result;
             try
             {
@@ -77,71 +68,5 @@ public sealed class MutationTests
             Assert.InRange(diagnostic.Position.Line, 0, lines);
             Assert.True(diagnostic.Position.Line == 0 || diagnostic.Position.Column >= 1, $"{label}: {diagnostic}");
         }
-    }
-
-    private static string Mutate(string text, Random random)
-    {
-        var edits = random.Next(1, 4);
-        for (var e = 0; e < edits; e++)
-        {
-            text = random.Next(7) switch
-            {
-                0 => DeleteCharacters(text, random),
-                1 => InsertCharacter(text, random),
-                2 => SwapCharacters(text, random),
-                3 => EditTokens(text, random, (tokens, i) => tokens.RemoveAt(i)),
-                4 => EditTokens(text, random, (tokens, i) => tokens.Insert(i, tokens[random.Next(tokens.Count)])),
-                5 => EditTokens(text, random, (tokens, i) => (tokens[i], tokens[^1]) = (tokens[^1], tokens[i])),
-                _ => EditTokens(text, random, (tokens, i) => tokens.Insert(i, s_interestingTokens[random.Next(s_interestingTokens.Length)])),
-            };
-        }
-
-        return text;
-    }
-
-    private static string DeleteCharacters(string text, Random random)
-    {
-        if (text.Length == 0)
-        {
-            return text;
-        }
-
-        var at = random.Next(text.Length);
-        return text.Remove(at, Math.Min(random.Next(1, 4), text.Length - at));
-    }
-
-    private static string InsertCharacter(string text, Random random) =>
-        text.Insert(random.Next(text.Length + 1), s_characters[random.Next(s_characters.Length)].ToString());
-
-    private static string SwapCharacters(string text, Random random)
-    {
-        if (text.Length < 2)
-        {
-            return text;
-        }
-
-        var at = random.Next(text.Length - 1);
-        var chars = text.ToCharArray();
-        (chars[at], chars[at + 1]) = (chars[at + 1], chars[at]);
-        return new string(chars);
-    }
-
-    /// <summary>Splits at blanks (keeping line breaks as tokens), edits the list, joins with blanks.</summary>
-    private static string EditTokens(string text, Random random, Action<List<string>, int> edit)
-    {
-        var tokens = text.Replace("\n", " \n ", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
-        if (tokens.Count == 0)
-        {
-            return text;
-        }
-
-        edit(tokens, random.Next(tokens.Count));
-        var builder = new StringBuilder();
-        foreach (var token in tokens)
-        {
-            builder.Append(token).Append(token == "\n" ? string.Empty : " ");
-        }
-
-        return builder.ToString();
     }
 }

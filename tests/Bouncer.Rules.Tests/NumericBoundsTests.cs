@@ -7,6 +7,7 @@ namespace Bouncer.Rules.Tests;
 /// Every numeric setting and option at the edges of its range: min, min+1, max-1 and max are
 /// accepted; one past either end is an error at the value that names the bound.
 /// </summary>
+[Trait("Suite", "Reliability")]
 public sealed class NumericBoundsTests
 {
     public static TheoryData<string, string, string> AcceptedValues()

@@ -194,7 +194,16 @@ internal sealed class TcpSplice
             return;
         }
 
-        _ending.Cancel();
+        try
+        {
+            _ending.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Both directions finished on their own in the meantime and RunAsync released the
+            // token: nothing waits on it any more, and the sockets below are closed already.
+        }
+
         Close(_client, reset);
         Close(_target, reset);
     }

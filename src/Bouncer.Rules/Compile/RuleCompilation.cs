@@ -47,6 +47,7 @@ internal sealed class RuleCompilation
 
     private (RuleTable?, ImmutableArray<Diagnostic>) Run(FileSyntax file)
     {
+        _environment.LookAhead(NamesToExpand.In(file));
         var settingsCompiler = new SettingsCompiler(_values, _addresses, _names);
         var objects = new List<ObjectSyntax>();
         foreach (var item in file.Items)

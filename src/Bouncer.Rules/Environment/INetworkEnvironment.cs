@@ -19,6 +19,14 @@ public interface INetworkEnvironment
     /// however often the file names it. Fixed environments (tests) are their own snapshot.
     /// </summary>
     INetworkEnvironment Snapshot() => this;
+
+    /// <summary>
+    /// The names the compile is about to expand, announced up front so a snapshot can resolve
+    /// them together; answers to later calls are the same either way. Fixed environments ignore it.
+    /// </summary>
+    void LookAhead(IEnumerable<string> names)
+    {
+    }
 }
 
 /// <summary>

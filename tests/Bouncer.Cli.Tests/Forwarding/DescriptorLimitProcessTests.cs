@@ -6,11 +6,13 @@ using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 namespace Bouncer.Cli.Tests.Forwarding;
 
 /// <summary>
-/// The real daemon under a 256-descriptor limit (design §9): more clients than it has descriptors
+/// The real daemon under a 256- or 257-descriptor limit (design §9; an odd limit leaves a session
+/// with its client's descriptor but not its target's): more clients than it has descriptors
 /// for, TCP or UDP, must not break forwarding for good. Once they have left, new sessions work
 /// again, and the log says so in a rate-limited line instead of a stack trace per client.
 /// </summary>
 [Trait("Category", "Process")]
+[Trait("Suite", "Reliability")]
 public sealed class DescriptorLimitProcessTests : IDisposable
 {
     private const int Limit = 256;
@@ -24,32 +26,23 @@ public sealed class DescriptorLimitProcessTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact(Timeout = 120_000)]
-    public async Task After_more_clients_than_descriptors_have_left_every_new_session_works()
+    [Theory(Timeout = 120_000)]
+    [InlineData(Limit)]
+    [InlineData(Limit + 1)]
+    public async Task After_more_clients_than_descriptors_have_left_every_new_session_works(int limit)
     {
         await using var target = new TaggedTcpTarget(Loopback.TargetA, "A");
         var port = Loopback.FreePort(Loopback.Bouncer);
         var config = _directory.File("limit.conf");
         await File.WriteAllTextAsync(config, Pass("tcp", Loopback.Bouncer, port, Loopback.TargetA, target.Port));
-        using var bouncer = DaemonProcess.Start(["-f", config], wrap: DescriptorLimit.Of(Limit));
+        using var bouncer = DaemonProcess.Start(["-f", config], wrap: DescriptorLimit.Of(limit));
         await bouncer.WaitUntilServingAsync();
         var idle = OpenDescriptors(bouncer);
 
         var crowd = new List<Socket>();
         try
         {
-            for (var i = 0; i < Crowd; i++)
-            {
-                try
-                {
-                    crowd.Add(await Loopback.ConnectAsync(Loopback.Bouncer, port));
-                }
-                catch (SocketException)
-                {
-                    // Accepted, then reset at once for want of a descriptor for its target, before
-                    // the connect had even completed here (the native build is that quick).
-                }
-            }
+            await ConnectCrowdAsync(crowd, port);
 
             // Every client sends: the ones the daemon had descriptors for go through to the target
             // (and through a pipe), the others are closed. Bounded by one deadline for all.
@@ -137,6 +130,61 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         Assert.DoesNotContain("remote peer error (Too many open files)", log, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", log, StringComparison.Ordinal);
         Assert.DoesNotContain("\n   at ", log, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Notices_held_back_when_the_daemon_stops_are_counted_in_its_last_lines()
+    {
+        await using var target = new TaggedTcpTarget(Loopback.TargetA, "A");
+        var port = Loopback.FreePort(Loopback.Bouncer);
+        var config = _directory.File("limit-stop.conf");
+        await File.WriteAllTextAsync(config, Pass("tcp", Loopback.Bouncer, port, Loopback.TargetA, target.Port));
+        using var bouncer = DaemonProcess.Start(["-f", config], wrap: DescriptorLimit.Of(Limit));
+        await bouncer.WaitUntilServingAsync();
+
+        // A crowd within one notice interval (10 s): one line is written, the rest held back.
+        var crowd = new List<Socket>();
+        try
+        {
+            await ConnectCrowdAsync(crowd, port);
+
+            await bouncer.WaitForLineAsync("local resource limit while ");
+
+            // The crowd still waiting in the listener's backlog: the accept loop retries after its
+            // back-off (100 ms, TcpAcceptLoop.ResourceBackoff) and fails again, each a held-back notice.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        finally
+        {
+            foreach (var socket in crowd)
+            {
+                socket.Dispose();
+            }
+        }
+
+        // Stopped well within the interval: the held-back count can only come from the stop.
+        bouncer.Signal(DaemonProcess.SigTerm);
+        Assert.Equal(0, await bouncer.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var notices = bouncer.Log.Split('\n').Where(l => l.Contains("local resource limit while ", StringComparison.Ordinal)).ToArray();
+        Assert.True(notices.Length is >= 2 and <= 12, bouncer.Log);
+        Assert.Matches(@"\(\d+ more since the last notice\)$", notices[^1]);
+    }
+
+    /// <summary>Connects <see cref="Crowd"/> clients one after another, keeping those whose connect completed.</summary>
+    private static async Task ConnectCrowdAsync(List<Socket> crowd, int port)
+    {
+        for (var i = 0; i < Crowd; i++)
+        {
+            try
+            {
+                crowd.Add(await Loopback.ConnectAsync(Loopback.Bouncer, port));
+            }
+            catch (SocketException)
+            {
+                // Accepted, then reset at once for want of a descriptor for its target, before
+                // the connect had even completed here (the native build is that quick).
+            }
+        }
     }
 
     private static byte[] Payload()

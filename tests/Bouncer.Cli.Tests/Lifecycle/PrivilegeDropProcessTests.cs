@@ -12,6 +12,7 @@ namespace Bouncer.Cli.Tests.Lifecycle;
 /// low port; a start that cannot drop never serves as root.
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
+[Trait("Suite", "Reliability")]
 public sealed class PrivilegeDropProcessTests : IDisposable
 {
     private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(15);

@@ -8,6 +8,7 @@ namespace Bouncer.Cli.Tests.Logging;
 /// pipe fills after about a hundred sessions, and forwarding must go on regardless.
 /// </summary>
 [Trait("Category", "Process")]
+[Trait("Suite", "Reliability")]
 public sealed class StuckLogReaderProcessTests : IDisposable
 {
     // Each session writes two lines of about 150 bytes; a 64 KiB pipe is full after some 220, and

@@ -87,7 +87,7 @@ internal static class NetworkNamespaces
         return null;
     }
 
-    private static (int Status, string Output) Run(string program, params string[] args)
+    internal static (int Status, string Output) Run(string program, params string[] args)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)

@@ -11,25 +11,18 @@ namespace Bouncer.Cli.Tests.Support;
 /// </summary>
 internal sealed class TaggedTcpTarget : IAsyncDisposable
 {
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _connections = [];
-    private readonly Task _accepting;
+    private readonly LoopbackTcpServer _server;
 
     public TaggedTcpTarget(IPAddress address, string name, long streamBytes = 0)
     {
         Name = name;
         StreamBytes = streamBytes;
-        _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(address, 0));
-        _listener.Listen();
-        Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _accepting = AcceptAsync(_stop.Token);
+        _server = new LoopbackTcpServer(address, ServeAsync);
     }
 
     public string Name { get; }
 
-    public int Port { get; }
+    public int Port => _server.Port;
 
     public long StreamBytes { get; }
 
@@ -55,22 +48,9 @@ internal sealed class TaggedTcpTarget : IAsyncDisposable
         return await ReadLineAsync(socket);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        Task[] connections;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-        }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
-    }
-
-    private static async Task<string> ReadLineAsync(Socket socket)
+    public static async Task<string> ReadLineAsync(Socket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var line = new StringBuilder();
@@ -92,27 +72,6 @@ internal sealed class TaggedTcpTarget : IAsyncDisposable
         }
 
         throw new IOException("line too long");
-    }
-
-    private async Task AcceptAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await _listener.AcceptAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
-            {
-                return;
-            }
-
-            lock (_connections)
-            {
-                _connections.Add(ServeAsync(accepted, cancellationToken));
-            }
-        }
     }
 
     private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)

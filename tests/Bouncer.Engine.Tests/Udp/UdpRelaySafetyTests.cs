@@ -7,6 +7,7 @@ using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Udp;
 
+[Trait("Suite", "Reliability")]
 public sealed class UdpRelaySafetyTests
 {
     private const int TestTimeout = 60_000;
