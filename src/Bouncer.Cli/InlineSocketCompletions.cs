@@ -6,10 +6,9 @@ namespace Bouncer.Cli;
 /// I/O, so it must be set before anything opens a socket: first thing in <c>Main</c>.
 /// </summary>
 /// <remarks>
-/// Measured with tests/load/run.sh (quick runs, medians of three, same build): UDP replies/s
-/// 28.3k → 44.5k, TCP connections/s 2,229 → 2,989, bulk and round-trip latency unchanged within
-/// the noise. Every hand-off to the thread pool is a thread wake-up, which on a busy machine
-/// waits for the scheduler; inline, an event is handled by the thread that saw it.
+/// Every hand-off to the thread pool is a thread wake-up, which on a busy machine waits for the
+/// scheduler; inline, an event is handled by the thread that saw it (its effect on UDP replies
+/// and TCP connections per second: docs/performance.md).
 /// <para>
 /// The cost: code after an awaited socket operation holds up the other sockets of that epoll
 /// thread, so it must not block. The engine's continuations do not (sends are non-blocking,

@@ -36,7 +36,7 @@ public sealed class BouncerEngine : IAsyncDisposable
     private readonly IEngineLog _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SessionTracker _tracker;
-    private readonly LimitRegistry _limits = new();
+    private readonly LimitRegistry _limits;
     private readonly RuleStatisticsRegistry _statistics = new();
     private readonly ListenerSet _listeners;
     private readonly SessionSweeper _sweeper;
@@ -48,10 +48,12 @@ public sealed class BouncerEngine : IAsyncDisposable
     public BouncerEngine(EngineOptions options, ISessionEventSink events, IEngineLog log, INameResolver resolver)
     {
         _log = log;
-        _tracker = new SessionTracker(log);
-        var cachingResolver = new CachingNameResolver(resolver, NameCacheLifetime);
+        var time = options.Time;
+        _tracker = new SessionTracker(log, time);
+        _limits = new LimitRegistry(time);
+        var cachingResolver = new CachingNameResolver(resolver, NameCacheLifetime, time);
         ListenerSet? listeners = null;
-        _warnings = new RateLimitedLog(log, WarningInterval);
+        _warnings = new RateLimitedLog(log, WarningInterval, time);
         var services = new EngineServices(
             options,
             () => listeners!.Current,
@@ -67,7 +69,7 @@ public sealed class BouncerEngine : IAsyncDisposable
         };
         listeners = new ListenerSet([new TcpListenerServiceFactory(services), new UdpListenerServiceFactory(services)], log);
         _listeners = listeners;
-        _sweeper = new SessionSweeper(_tracker, _limits, SweepInterval);
+        _sweeper = new SessionSweeper(_tracker, _limits, SweepInterval, time);
     }
 
     /// <summary>Sessions alive right now (accepted and not yet closed).</summary>

@@ -12,14 +12,13 @@ namespace Bouncer.Engine;
 /// Loads, before the first listener accepts, what the data path would otherwise load at its first
 /// session that needs it (design §9: nothing the data path needs is loaded lazily). The
 /// framework-dependent build opens an assembly from disk the first time code that uses it runs,
-/// and the runtime remembers a failed load: measured under a 256-descriptor limit with 400
-/// clients, the first bulk sessions could not open System.IO.Pipelines (EMFILE) and every later
-/// one failed with FileNotFoundException, 0 of 20 new sessions after the clients had left. The
-/// native build has every assembly compiled in, but it too binds the libc calls of datagram
-/// batches (recvmmsg, sendmmsg) on their first call, which opens the library by name. Runs once
-/// per process; it holds one socket for a moment. Checked by comparing the assemblies mapped into
-/// the framework-dependent process at start with those after bulk TCP sessions, a refused connect,
-/// a UDP flow to a closed port, a state dump and a reload: none is added.
+/// and the runtime remembers a failed load: out of descriptors, a session that first needs
+/// System.IO.Pipelines cannot open it (EMFILE), and every later one fails with
+/// FileNotFoundException even once descriptors are free. The native build has every assembly
+/// compiled in, but it too binds the libc calls of datagram batches (recvmmsg, sendmmsg) on their
+/// first call, which opens the library by name. Runs once per process; it holds one socket for a
+/// moment. What it covers: after it, bulk TCP sessions, a refused connect, a UDP flow to a closed
+/// port, a state dump and a reload map no further assembly into the process.
 /// </summary>
 internal static class DataPathPreload
 {

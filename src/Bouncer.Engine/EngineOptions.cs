@@ -9,6 +9,12 @@ public sealed record EngineOptions
     /// <summary>Global cap on live UDP flows, against spoofed floods.</summary>
     public int MaxUdpFlows { get; init; } = 65536;
 
+    /// <summary>
+    /// The clock of every timeout, throttle, bandwidth wait, sweep and cache expiry; tests pass a
+    /// fake one to step time instead of sleeping.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Forces every event of every rule to be raised, including the implicit block (<c>-d</c>).</summary>
     public int Debug { get; init; }
 

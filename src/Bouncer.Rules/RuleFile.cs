@@ -10,7 +10,7 @@ namespace Bouncer.Rules;
 /// <summary>Entry point of the language: text or a file in, a <see cref="CompileResult"/> out. Never throws for bad input.</summary>
 public static class RuleFile
 {
-    /// <summary>Larger files are refused unread: 10,000 rules take about 1.5 MB.</summary>
+    /// <summary>Larger files are refused unread; it is about ten times the size of a file of 10,000 rules.</summary>
     public const long MaxFileBytes = 16L * 1024 * 1024;
 
     /// <summary>After this many errors the rest are summed up in one line.</summary>

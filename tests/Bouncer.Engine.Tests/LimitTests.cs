@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Events;
@@ -55,7 +54,8 @@ public sealed class LimitTests
         await using var target = TestServer.Echo();
         var listen = TestNet.FreeEndPoint();
         var rule = Pass(1, listen, target.EndPoint) with { Limits = SessionLimits.None with { Throttle = new Throttle(2, TimeSpan.FromSeconds(60)) } };
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        var clock = new FakeClock();
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
         using var first = await OpenAsync(listen, bouncer, 1);
         using var second = await OpenAsync(listen, bouncer, 2);
@@ -63,6 +63,10 @@ public sealed class LimitTests
         Assert.Equal("reset", await TestNet.ConnectAndWaitForEndAsync(listen, null, TimeSpan.FromSeconds(10)));
         var refused = await bouncer.Events.WaitForAsync(e => e.Reason == EndReason.SessionLimitReached);
         Assert.Equal("session.throttle", refused.ErrorDetail);
+
+        // Two per minute refill one token every 30 s.
+        clock.Advance(TimeSpan.FromSeconds(30));
+        using var third = await OpenAsync(listen, bouncer, 3);
     }
 
     [Fact(Timeout = 20_000)]
@@ -88,7 +92,7 @@ public sealed class LimitTests
         await using var target = TestServer.Echo();
         var listen = TestNet.FreeEndPoint();
         var rule = Pass(1, listen, target.EndPoint) with { Limits = SessionLimits.None with { StateThrottle = new Throttle(1, TimeSpan.FromSeconds(60)) } };
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = new FakeClock() });
         var clientA = TestNet.NextAddress();
         var clientB = TestNet.NextAddress();
 
@@ -108,24 +112,37 @@ public sealed class LimitTests
         const long rate = 1_000_000;
         const long perSession = 1_500_000;
         var finished = new List<(long Bytes, TimeSpan At)>();
-        var clock = Stopwatch.StartNew();
+        var clock = new FakeClock();
+        var start = clock.GetTimestamp();
         await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
         {
             var bytes = await TestNet.ReceivePatternAsync(socket, ct);
             lock (finished)
             {
-                finished.Add((bytes, clock.Elapsed));
+                finished.Add((bytes, clock.GetElapsedTime(start)));
             }
         });
         var listen = TestNet.FreeEndPoint();
         var rule = Pass(1, listen, target.EndPoint) with { BandwidthBytesPerSecond = rate };
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(25));
 
         using var a = await TestNet.ConnectAsync(listen);
         using var b = await TestNet.ConnectAsync(listen);
-        clock.Restart();
-        await Task.WhenAll(SendAndCloseAsync(a), SendAndCloseAsync(b));
+        start = clock.GetTimestamp();
+        var sending = Task.WhenAll(SendAndCloseAsync(a), SendAndCloseAsync(b));
+
+        // Time moves only while every session still sending waits for its share of the rate.
+        while (Finished() < 2)
+        {
+            cts.Token.ThrowIfCancellationRequested();
+            if (clock.ArmedWaits + Finished() < 2 || !clock.AdvanceToNextWait())
+            {
+                await clock.WaitForChangeAsync(TimeSpan.FromMilliseconds(50));
+            }
+        }
+
+        await sending;
         await bouncer.Events.WaitForCountAsync(e => e.Phase == SessionPhase.Closed, 2, TimeSpan.FromSeconds(20));
 
         Assert.Equal(2, finished.Count);
@@ -137,6 +154,14 @@ public sealed class LimitTests
         // Fair: neither session finished long before the other.
         var first = TimeSpan.FromTicks(finished.Min(f => f.At.Ticks));
         Assert.True(first.TotalSeconds > total.TotalSeconds * 0.8, $"first finished at {first}, last at {total}");
+
+        int Finished()
+        {
+            lock (finished)
+            {
+                return finished.Count;
+            }
+        }
 
         async Task SendAndCloseAsync(Socket socket)
         {

@@ -232,14 +232,16 @@ public sealed class TcpForwardingTests
         target.Bind(new IPEndPoint(TestNet.NextAddress(), 0));
         target.Listen();
         var listen = TestNet.FreeEndPoint();
-        var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, (IPEndPoint)target.LocalEndPoint!)));
+        var clock = new FakeClock();
+        var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, (IPEndPoint)target.LocalEndPoint!)), options: new EngineOptions { Time = clock });
         await using (bouncer)
         {
             using var client = await TestNet.ConnectAsync(listen);
             using var accepted = await target.AcceptAsync();
             await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
 
-            await bouncer.Engine.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            // The drain waits on the engine's clock; stepping it runs the deadline out at once.
+            await clock.AdvanceUntilAsync(bouncer.Engine.StopAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None), TimeSpan.FromSeconds(10));
 
             var closed = await bouncer.Events.WaitForClosedAsync(1);
             Assert.Equal(EndReason.AdministrativeTermination, closed.Reason);

@@ -55,9 +55,14 @@ public sealed class TcpTimeoutAndFailureTests
 
             var listen = TestNet.FreeEndPoint();
             var rule = Pass(1, listen, silentEndPoint).WithTimeouts(connect: TimeSpan.FromSeconds(1));
-            await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+            var clock = new FakeClock();
+            await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
             using var client = await TestNet.ConnectAsync(listen);
+
+            // The connect is under way once its deadline is armed; a second later it has passed.
+            await clock.WaitForWaitAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+            clock.Advance(TimeSpan.FromSeconds(1));
 
             Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(15)));
             var closed = await bouncer.Events.WaitForClosedAsync(1);
@@ -91,11 +96,13 @@ public sealed class TcpTimeoutAndFailureTests
         await using var target = TestServer.Echo();
         var listen = TestNet.FreeEndPoint();
         var rule = Pass(1, listen, target.EndPoint).WithTimeouts(idle: TimeSpan.FromSeconds(1));
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        var clock = new FakeClock();
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
         using var client = await TestNet.ConnectAsync(listen);
         await TestNet.SendAllAsync(client, new byte[10], default);
         Assert.Equal(10, (await TestNet.ReceiveExactlyAsync(client, 10, default)).Length);
+        clock.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
         var closed = await bouncer.Events.WaitForClosedAsync(1);
@@ -108,17 +115,17 @@ public sealed class TcpTimeoutAndFailureTests
     {
         await using var target = TestServer.Echo();
         var listen = TestNet.FreeEndPoint();
-        // The session lives well past the idle timeout, but is never idle for more than a fraction of it:
-        // the margin (2 s against 0.3 s gaps) keeps a loaded machine from turning a gap into idleness.
+        // The session lives well past the idle timeout, but is never idle for more than a fraction of it.
         var rule = Pass(1, listen, target.EndPoint).WithTimeouts(idle: TimeSpan.FromSeconds(2));
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        var clock = new FakeClock();
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
         using var client = await TestNet.ConnectAsync(listen);
         for (var i = 0; i < 12; i++)
         {
             await TestNet.SendAllAsync(client, new byte[1], default);
             Assert.Single(await TestNet.ReceiveExactlyAsync(client, 1, default));
-            await Task.Delay(300);
+            clock.Advance(TimeSpan.FromMilliseconds(300));
         }
 
         Assert.Empty(bouncer.Events.Closed);
@@ -127,15 +134,26 @@ public sealed class TcpTimeoutAndFailureTests
     [Fact(Timeout = 20_000)]
     public async Task A_half_closed_session_ends_after_the_fin_wait_timeout()
     {
-        // The target never answers the client's FIN.
-        await using var target = new TestServer(TestNet.NextAddress(), (socket, ct) => Task.Delay(Timeout.Infinite, ct));
+        // The target takes the client's FIN but never answers it.
+        var finReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            await TestNet.ReceiveToEndAsync(socket, ct);
+            finReached.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        });
         var listen = TestNet.FreeEndPoint();
         var rule = Pass(1, listen, target.EndPoint).WithTimeouts(finWait: TimeSpan.FromSeconds(1));
-        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+        var clock = new FakeClock();
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
         using var client = await TestNet.ConnectAsync(listen);
         await bouncer.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened);
         client.Shutdown(SocketShutdown.Send);
+
+        // The FIN passed on to the target was first noted by the session, which started the fin-wait clock.
+        await finReached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(1));
 
         Assert.Equal("eof", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
         var closed = await bouncer.Events.WaitForClosedAsync(1);

@@ -6,4 +6,8 @@ namespace Bouncer.Cli.CommandLine;
 /// </summary>
 public sealed record BouncerActions(
     Func<DaemonOptions, TextWriter, TextWriter, int> Verify,
-    Func<DaemonOptions, TextWriter, TextWriter, CancellationToken, Task<int>> RunDaemon);
+    Func<DaemonOptions, TextWriter, TextWriter, CancellationToken, Task<int>> RunDaemon)
+{
+    /// <summary>The clock of <c>report</c> (its relative times and refresh) and <c>health</c> (its timeout).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -133,8 +133,8 @@ public sealed class BouncerCommand
         _logQueue.CustomParser = r => ParseInRange(r, 1, 1_000_000);
         _status.CustomParser = ParseStatusEndpoint;
         _root.SetAction(InvokeAsync);
-        _root.Subcommands.Add(new ReportCommandLine().Command);
-        _root.Subcommands.Add(new HealthCommandLine().Command);
+        _root.Subcommands.Add(new ReportCommandLine(actions.Time).Command);
+        _root.Subcommands.Add(new HealthCommandLine(actions.Time).Command);
     }
 
     /// <summary>Parses <paramref name="args"/> without running anything.</summary>

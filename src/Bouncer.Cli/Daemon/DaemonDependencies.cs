@@ -28,6 +28,9 @@ public sealed record DaemonDependencies
 
     public int ProcessId { get; init; } = Environment.ProcessId;
 
+    /// <summary>The clock of the daemon and its engine (timeouts, reload timing, status updates); tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Who the process is, for <c>user.unprivileged</c>; tests that run as root pass a stand-in so the test host keeps its ids.</summary>
     public IProcessCredentials Credentials { get; init; } = ProcessCredentials.Instance;
 
@@ -38,6 +41,6 @@ public sealed record DaemonDependencies
             new BouncerEngineAdapter(new BouncerEngine(options, events, log, SystemNetworkEnvironment.Instance)),
         Stdout = stdout,
         Stderr = stderr,
-        Notifier = SystemdNotifier.FromEnvironment(),
+        Notifier = SystemdNotifier.FromEnvironment(TimeProvider.System),
     };
 }

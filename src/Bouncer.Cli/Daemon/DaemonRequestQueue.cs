@@ -12,9 +12,10 @@ internal sealed class DaemonRequestQueue
     private readonly Channel<DaemonRequest> _requests = Channel.CreateUnbounded<DaemonRequest>(
         new UnboundedChannelOptions { SingleReader = true });
 
-    public DaemonRequestQueue()
+    /// <param name="time">The clock the requests are stamped with.</param>
+    public DaemonRequestQueue(TimeProvider time)
     {
-        Commands = new StampingCommandWriter(_requests.Writer);
+        Commands = new StampingCommandWriter(_requests.Writer, time);
     }
 
     /// <summary>Where commands are posted.</summary>

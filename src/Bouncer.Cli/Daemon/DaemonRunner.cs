@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
@@ -21,9 +20,9 @@ public sealed class DaemonRunner
 {
     private readonly DaemonOptions _options;
     private readonly DaemonDependencies _dependencies;
-    private readonly DaemonRequestQueue _requests = new();
+    private readonly DaemonRequestQueue _requests;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Stopwatch _uptime = new();
+    private long _startedAt;
     private readonly LogDropCounter _logDrops = new();
     private UnixUser? _droppedTo;
 
@@ -31,6 +30,7 @@ public sealed class DaemonRunner
     {
         _options = options;
         _dependencies = dependencies;
+        _requests = new DaemonRequestQueue(dependencies.Time);
     }
 
     /// <summary>Where signals, the file watcher and tests post commands.</summary>
@@ -77,12 +77,13 @@ public sealed class DaemonRunner
 
     private async Task<int> ServeAsync(RuleTable table, LogPipelineHost logs, PrivilegeDrop privileges, PrivilegePlan plan)
     {
-        var log = new EngineLog(logs);
+        var log = new EngineLog(logs, _dependencies.Time);
         var engineOptions = new EngineOptions
         {
             KeepAlive = !_options.NoKeepAlive,
             Debug = logs.Current.Debug,
             MaxUdpFlows = _options.MaxUdpFlows ?? new EngineOptions().MaxUdpFlows,
+            Time = _dependencies.Time,
         };
         await using var engine = _dependencies.CreateEngine(engineOptions, new SessionEventLogger(logs), log);
         try
@@ -128,9 +129,9 @@ public sealed class DaemonRunner
         };
         CompileGarbage.Collect();
         using (pidFile)
-        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _requests.Commands) : null)
+        using (_options.Watch ? new RuleFileWatcher(_options.ConfigPath, _requests.Commands, _dependencies.Time) : null)
         {
-            _uptime.Start();
+            _startedAt = _dependencies.Time.GetTimestamp();
             log.Info($"bouncer {VersionText()} started: {Counted.Of(table.Rules.Length, "rule")}, " +
                 $"{Counted.Of(table.Listeners.Length, "listener")} from {_options.ConfigPath}");
             if (statusService is not null)
@@ -144,7 +145,7 @@ public sealed class DaemonRunner
             using (var serving = new CancellationTokenSource())
             {
                 var statusLoop = _dependencies.Notifier is { IsEnabled: true } notifier
-                    ? new SystemdStatusLoop(notifier, reloads.Status).RunAsync(status, serving.Token)
+                    ? new SystemdStatusLoop(notifier, reloads.Status, _dependencies.Time).RunAsync(status, serving.Token)
                     : Task.CompletedTask;
                 try
                 {
@@ -176,7 +177,7 @@ public sealed class DaemonRunner
 
         try
         {
-            return StatusService.Start(endpoint, engine.CaptureState, _logDrops, () => _uptime.Elapsed, VersionText());
+            return StatusService.Start(endpoint, engine.CaptureState, _logDrops, () => _dependencies.Time.GetElapsedTime(_startedAt), VersionText(), _dependencies.Time);
         }
         catch (System.Net.Sockets.SocketException ex)
         {
@@ -238,7 +239,7 @@ public sealed class DaemonRunner
 
                     break;
                 case DaemonCommand.DumpState:
-                    foreach (var line in StateReport.Lines(engine.CaptureState(), _uptime.Elapsed, _options.ConfigPath))
+                    foreach (var line in StateReport.Lines(engine.CaptureState(), _dependencies.Time.GetElapsedTime(_startedAt), _options.ConfigPath))
                     {
                         log.Info(line);
                     }
@@ -283,6 +284,7 @@ public sealed class DaemonRunner
             Drops = _logDrops,
             Stdout = _dependencies.Stdout,
             Stderr = _dependencies.Stderr,
+            Time = _dependencies.Time,
         });
 
     private static string VersionText() =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Logging;
@@ -122,7 +121,7 @@ internal sealed class ReloadCoordinator
             }
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(requested);
+        var elapsed = _dependencies.Time.GetElapsedTime(requested);
         var previous = Running;
         if (listeners is not null)
         {

@@ -16,13 +16,14 @@ public sealed class RuleFileWatcher : IDisposable
     public static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(200);
 
     private readonly FileSystemWatcher _watcher;
-    private readonly Timer _quiet;
+    private readonly ITimer _quiet;
 
-    public RuleFileWatcher(string path, ChannelWriter<DaemonCommand> commands)
+    public RuleFileWatcher(string path, ChannelWriter<DaemonCommand> commands, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(time);
         var full = Path.GetFullPath(path);
-        _quiet = new Timer(_ => commands.TryWrite(DaemonCommand.Reload));
+        _quiet = time.CreateTimer(_ => commands.TryWrite(DaemonCommand.Reload), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace Bouncer.Cli.Daemon;
@@ -11,11 +10,16 @@ namespace Bouncer.Cli.Daemon;
 internal sealed class StampingCommandWriter : ChannelWriter<DaemonCommand>
 {
     private readonly ChannelWriter<DaemonRequest> _requests;
+    private readonly TimeProvider _time;
 
-    public StampingCommandWriter(ChannelWriter<DaemonRequest> requests) => _requests = requests;
+    public StampingCommandWriter(ChannelWriter<DaemonRequest> requests, TimeProvider time)
+    {
+        _requests = requests;
+        _time = time;
+    }
 
     public override bool TryWrite(DaemonCommand item) =>
-        _requests.TryWrite(new DaemonRequest(item, Stopwatch.GetTimestamp()));
+        _requests.TryWrite(new DaemonRequest(item, _time.GetTimestamp()));
 
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
         _requests.WaitToWriteAsync(cancellationToken);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -18,10 +17,12 @@ public sealed class SystemdNotifier : IDisposable
 
     private readonly UnixDomainSocketEndPoint? _endpoint;
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private Socket? _socket;
 
-    public SystemdNotifier(string? socketPath)
+    public SystemdNotifier(string? socketPath, TimeProvider time)
     {
+        _time = time;
         if (!string.IsNullOrEmpty(socketPath) && Socket.OSSupportsUnixDomainSockets)
         {
             _endpoint = new UnixDomainSocketEndPoint(socketPath[0] == '@' ? "\0" + socketPath[1..] : socketPath);
@@ -30,11 +31,14 @@ public sealed class SystemdNotifier : IDisposable
 
     public bool IsEnabled => _endpoint is not null;
 
-    public static SystemdNotifier FromEnvironment() => new(Environment.GetEnvironmentVariable(SocketVariable));
+    public static SystemdNotifier FromEnvironment(TimeProvider time) => new(Environment.GetEnvironmentVariable(SocketVariable), time);
 
-    /// <summary>CLOCK_MONOTONIC in microseconds: on Linux <see cref="Stopwatch"/> reads that clock.</summary>
-    public static long MonotonicMicroseconds() =>
-        (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
+    /// <summary>
+    /// The monotonic clock in microseconds. With <see cref="TimeProvider.System"/> on Linux that is
+    /// CLOCK_MONOTONIC, the clock systemd matches a reload request against.
+    /// </summary>
+    public long MonotonicMicroseconds() =>
+        (long)(_time.GetTimestamp() * (1_000_000.0 / _time.TimestampFrequency));
 
     public bool Ready(string status) => Send($"READY=1\nSTATUS={status}");
 

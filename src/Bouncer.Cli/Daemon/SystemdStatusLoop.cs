@@ -10,9 +10,11 @@ internal sealed class SystemdStatusLoop
 
     private readonly SystemdNotifier _notifier;
     private readonly Func<string> _status;
+    private readonly TimeProvider _time;
 
-    public SystemdStatusLoop(SystemdNotifier notifier, Func<string> status)
+    public SystemdStatusLoop(SystemdNotifier notifier, Func<string> status, TimeProvider time)
     {
+        _time = time;
         _notifier = notifier;
         _status = status;
     }
@@ -20,7 +22,7 @@ internal sealed class SystemdStatusLoop
     public async Task RunAsync(string initial, CancellationToken cancellationToken)
     {
         var last = initial;
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(Interval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

@@ -27,8 +27,11 @@ public sealed class HealthCommandLine
         Description = "A TCP listener of this host's Bouncer, best one on a loopback address with a block rule (docs/operations.md, \"Two hosts, one address\"); IPv6 as [::1]:PORT.",
     };
 
-    public HealthCommandLine()
+    private readonly TimeProvider _time;
+
+    public HealthCommandLine(TimeProvider time)
     {
+        _time = time;
         Command = new Command(
             "health",
             "Check that the Bouncer on this host serves: connect to one of its TCP listeners and wait for Bouncer itself to answer. Exit 0 serving, 1 not serving.");
@@ -47,6 +50,7 @@ public sealed class HealthCommandLine
             TimeSpan.FromMilliseconds(parseResult.GetValue(_timeout)),
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
+            _time,
             cancellationToken);
 
     private static int ParseTimeout(ArgumentResult result)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -22,9 +21,9 @@ internal static class HealthProbe
     /// <summary>The exit status for "not serving"; 0 is serving, 2 a usage error, as everywhere in Bouncer.</summary>
     public const int NotServing = 1;
 
-    public static async Task<int> RunAsync(IPEndPoint endpoint, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IPEndPoint endpoint, TimeSpan timeout, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (serving, message) = await ProbeAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
+        var (serving, message) = await ProbeAsync(endpoint, timeout, time, cancellationToken).ConfigureAwait(false);
         if (serving)
         {
             await output.WriteLineAsync(message).ConfigureAwait(false);
@@ -36,12 +35,12 @@ internal static class HealthProbe
     }
 
     /// <summary>True and what answered, or false and why not; the whole probe takes at most <paramref name="timeout"/>.</summary>
-    public static async Task<(bool Serving, string Message)> ProbeAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(bool Serving, string Message)> ProbeAsync(IPEndPoint endpoint, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var where = Describe(endpoint);
-        var clock = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        var started = time.GetTimestamp();
+        using var expiry = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         var connected = false;
         try
@@ -52,13 +51,13 @@ internal static class HealthProbe
             // One byte is enough: a block rule sends nothing, a forwarding rule may.
             var buffer = new byte[1];
             var received = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-            return (true, $"bouncer health: {where} answered in {Milliseconds(clock)} ms ({(received == 0 ? "closed" : "data")})");
+            return (true, $"bouncer health: {where} answered in {Milliseconds(time.GetElapsedTime(started))} ms ({(received == 0 ? "closed" : "data")})");
         }
         catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionReset)
         {
             // Also when the connect itself reports it: the reset came so soon after the handshake
             // that the connect's completion saw it. A port nobody listens on is "refused", not "reset".
-            return (true, $"bouncer health: {where} answered in {Milliseconds(clock)} ms (reset)");
+            return (true, $"bouncer health: {where} answered in {Milliseconds(time.GetElapsedTime(started))} ms (reset)");
         }
         catch (SocketException exception)
         {
@@ -83,5 +82,5 @@ internal static class HealthProbe
         ? $"[{endpoint.Address}]:{endpoint.Port}"
         : $"{endpoint.Address}:{endpoint.Port}";
 
-    private static string Milliseconds(Stopwatch clock) => clock.Elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+    private static string Milliseconds(TimeSpan elapsed) => elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
 }

@@ -21,10 +21,9 @@ namespace Bouncer.Cli.Logging;
 public sealed class BoundedQueueSink : ILogEventSink, IDisposable
 {
     /// <summary>
-    /// Events held per destination. A burst of 1,000 connections opening and closing at once writes
-    /// 2,000 lines; the peak rate measured through one bouncer is about 10,000 sessions/s, i.e.
-    /// 20,000 lines/s. 16,384 holds most of a second of that peak (a journald or pager that pauses
-    /// briefly loses nothing) while keeping the worst case to a few MiB of queued events.
+    /// Events held per destination: most of a second of lines at the session rate one bouncer
+    /// reaches (two lines a session; docs/performance.md), so a journald or pager that pauses
+    /// briefly loses nothing, while the worst case stays a few MiB of queued events.
     /// </summary>
     public const int DefaultCapacity = 16_384;
 
@@ -32,6 +31,7 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
     private static readonly TimeSpan s_drainLimit = TimeSpan.FromSeconds(1);
 
     private readonly ILogEventSink _destination;
+    private readonly TimeProvider _time;
     private readonly BlockingCollection<LogEvent> _queue;
     private readonly Thread _writer;
     private readonly LogDropCounter? _processDrops;
@@ -39,9 +39,10 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
     private long _droppedTotal;
 
     /// <param name="processDrops">Also counts this sink's drops there (the daemon's total for its metrics).</param>
-    public BoundedQueueSink(ILogEventSink destination, int capacity = DefaultCapacity, LogDropCounter? processDrops = null)
+    public BoundedQueueSink(ILogEventSink destination, TimeProvider time, int capacity = DefaultCapacity, LogDropCounter? processDrops = null)
     {
         _destination = destination;
+        _time = time;
         _processDrops = processDrops;
         _queue = new BlockingCollection<LogEvent>(new ConcurrentQueue<LogEvent>(), capacity);
 
@@ -115,11 +116,11 @@ public sealed class BoundedQueueSink : ILogEventSink, IDisposable
         }
     }
 
-    private static LogEvent DroppedNotice(long dropped)
+    private LogEvent DroppedNotice(long dropped)
     {
         var text = string.Create(
             CultureInfo.InvariantCulture,
             $"log: {dropped} line{(dropped == 1 ? string.Empty : "s")} dropped: the log destination did not keep up");
-        return new LogEvent(DateTimeOffset.Now, LogEventLevel.Warning, null, new MessageTemplate([new TextToken(text)]), []);
+        return new LogEvent(_time.GetLocalNow(), LogEventLevel.Warning, null, new MessageTemplate([new TextToken(text)]), []);
     }
 }

@@ -11,10 +11,12 @@ namespace Bouncer.Cli.Logging;
 public sealed class EngineLog : IEngineLog
 {
     private readonly LogPipelineHost _host;
+    private readonly TimeProvider _time;
 
-    public EngineLog(LogPipelineHost host)
+    public EngineLog(LogPipelineHost host, TimeProvider time)
     {
         _host = host;
+        _time = time;
     }
 
     public void Info(string message) => Write(LogEventLevel.Information, message);
@@ -26,6 +28,6 @@ public sealed class EngineLog : IEngineLog
     public void Write(LogEventLevel level, string message, Exception? exception = null)
     {
         var template = new MessageTemplate([new TextToken(message)]);
-        _host.Current.Logger.Write(new LogEvent(DateTimeOffset.Now, level, exception, template, []));
+        _host.Current.Logger.Write(new LogEvent(_time.GetLocalNow(), level, exception, template, []));
     }
 }

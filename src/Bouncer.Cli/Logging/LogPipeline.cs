@@ -79,7 +79,7 @@ public sealed class LogPipeline : IDisposable
         List<string> warnings)
     {
         var sink = CreateSink(destination, options, warnings);
-        configuration.WriteTo.Sink(new BoundedQueueSink(sink, options.QueueCapacity, options.Drops), minimum);
+        configuration.WriteTo.Sink(new BoundedQueueSink(sink, options.Time, options.QueueCapacity, options.Drops), minimum);
     }
 
     private static ILogEventSink CreateSink(LogDestination destination, LogPipelineOptions options, List<string> warnings)

@@ -33,6 +33,9 @@ public sealed record LogPipelineOptions
     /// <summary>Events each destination holds while it is not taking them; beyond that they are dropped and counted.</summary>
     public int QueueCapacity { get; init; } = BoundedQueueSink.DefaultCapacity;
 
+    /// <summary>The clock that stamps the pipeline's own notices (dropped lines).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Where every destination's drops are also counted; null counts them per sink only.</summary>
     public LogDropCounter? Drops { get; init; }
 

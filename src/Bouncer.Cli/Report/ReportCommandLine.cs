@@ -52,8 +52,11 @@ public sealed class ReportCommandLine
         Arity = ArgumentArity.OneOrMore,
     };
 
-    public ReportCommandLine()
+    private readonly TimeProvider _time;
+
+    public ReportCommandLine(TimeProvider time)
     {
+        _time = time;
         Command = new Command("report", "Read Bouncer's logs and tell per rule who still uses it: sessions, refusals, clients, bytes, first and last seen.");
         Option[] options = [_format, _since, _until, _interval, _follow, _refresh];
         foreach (var option in options)
@@ -62,7 +65,7 @@ public sealed class ReportCommandLine
         }
 
         Command.Arguments.Add(_files);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         _since.CustomParser = r => ParseMoment(r, now);
         _until.CustomParser = r => ParseMoment(r, now);
         _interval.CustomParser = ParseSpan;
@@ -96,7 +99,7 @@ public sealed class ReportCommandLine
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        return await new ReportRunner(options, output, error, Console.OpenStandardInput, terminal)
+        return await new ReportRunner(options, output, error, Console.OpenStandardInput, terminal, _time)
             .RunAsync(stop.Token).ConfigureAwait(false);
 
         void Stop(PosixSignalContext context)

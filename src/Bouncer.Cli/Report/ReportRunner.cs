@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Bouncer.Cli.Report;
 
 /// <summary>
@@ -22,9 +20,11 @@ public sealed class ReportRunner
     private readonly Func<Stream> _standardInput;
     private readonly bool _outputIsTerminal;
     private readonly ReportAggregator _aggregator;
+    private readonly TimeProvider _time;
 
-    public ReportRunner(ReportOptions options, TextWriter output, TextWriter error, Func<Stream> standardInput, bool outputIsTerminal)
+    public ReportRunner(ReportOptions options, TextWriter output, TextWriter error, Func<Stream> standardInput, bool outputIsTerminal, TimeProvider time)
     {
+        _time = time;
         _options = options;
         _output = output;
         _error = error;
@@ -115,17 +115,17 @@ public sealed class ReportRunner
 
             var changed = true;
             var drawn = false;
-            var sinceDraw = Stopwatch.StartNew();
+            var lastDraw = _time.GetTimestamp();
             while (!cancellationToken.IsCancellationRequested)
             {
-                var now = DateTime.UtcNow;
+                var now = _time.GetUtcNow().UtcDateTime;
                 foreach (var file in followed)
                 {
                     changed |= file.Poll(reader, now);
                 }
 
                 changed |= reader.TakeChanged();
-                if (changed && (!drawn || sinceDraw.Elapsed >= _options.Refresh))
+                if (changed && (!drawn || _time.GetElapsedTime(lastDraw) >= _options.Refresh))
                 {
                     string view;
                     lock (gate)
@@ -139,12 +139,12 @@ public sealed class ReportRunner
                     await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
                     changed = false;
                     drawn = true;
-                    sinceDraw.Restart();
+                    lastDraw = _time.GetTimestamp();
                 }
 
                 try
                 {
-                    await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(PollInterval, _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -32,22 +32,25 @@ internal sealed class StatusServer : IAsyncDisposable
 
     private readonly Socket _listener;
     private readonly Func<string, CancellationToken, Task<StatusResponse>> _answer;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly LinkedList<Connection> _open = new();
     private Task _acceptLoop = Task.CompletedTask;
 
-    private StatusServer(Socket listener, Func<string, CancellationToken, Task<StatusResponse>> answer)
+    private StatusServer(Socket listener, Func<string, CancellationToken, Task<StatusResponse>> answer, TimeProvider time)
     {
         _listener = listener;
         _answer = answer;
+        _time = time;
     }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
     /// <summary>Binds and listens on <paramref name="endpoint"/>; throws <see cref="SocketException"/> when it cannot.</summary>
     /// <param name="answer">Answers a GET for a path (the query string removed); runs on the thread pool.</param>
-    public static StatusServer Listen(IPEndPoint endpoint, Func<string, CancellationToken, Task<StatusResponse>> answer)
+    /// <param name="time">The clock of the request deadlines and of the accept loop's back-off.</param>
+    public static StatusServer Listen(IPEndPoint endpoint, Func<string, CancellationToken, Task<StatusResponse>> answer, TimeProvider time)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -68,7 +71,7 @@ internal sealed class StatusServer : IAsyncDisposable
             throw;
         }
 
-        return new StatusServer(socket, answer);
+        return new StatusServer(socket, answer, time);
     }
 
     public void Start() => _acceptLoop = AcceptLoopAsync(_stopping.Token);
@@ -111,7 +114,7 @@ internal sealed class StatusServer : IAsyncDisposable
                 // rather than spin, and go on.
                 try
                 {
-                    await Task.Delay(s_acceptRetryDelay, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(s_acceptRetryDelay, _time, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -129,7 +132,7 @@ internal sealed class StatusServer : IAsyncDisposable
     private void Admit(Socket client, CancellationToken stopping)
     {
         client.NoDelay = true;
-        var connection = new Connection(client, stopping);
+        var connection = new Connection(client, stopping, _time);
         lock (_lock)
         {
             if (_open.Count >= MaxConnections && _open.First is { } oldest)
@@ -294,13 +297,16 @@ internal sealed class StatusServer : IAsyncDisposable
     private sealed class Connection
     {
         private readonly CancellationTokenSource _deadline;
+        private readonly CancellationTokenRegistration _stop;
         private int _closed;
 
-        public Connection(Socket socket, CancellationToken stopping)
+        public Connection(Socket socket, CancellationToken stopping, TimeProvider time)
         {
             Socket = socket;
-            _deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            _deadline.CancelAfter(RequestDeadline);
+
+            // The deadline on the server's clock, cancelled by the server's stop too (as a linked source would be).
+            _deadline = new CancellationTokenSource(RequestDeadline, time);
+            _stop = stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _deadline);
             Deadline = _deadline.Token;
         }
 
@@ -330,6 +336,7 @@ internal sealed class StatusServer : IAsyncDisposable
             }
 
             Socket.Dispose();
+            _stop.Dispose();
             _deadline.Dispose();
         }
     }

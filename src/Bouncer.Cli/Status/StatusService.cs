@@ -24,11 +24,13 @@ internal sealed class StatusService : IAsyncDisposable
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly StatusServer _server;
+    private readonly TimeProvider _time;
     private ReloadOutcome? _lastReload;
     private Task _sampling = Task.CompletedTask;
 
-    private StatusService(IPEndPoint endpoint, Func<EngineState> capture, LogDropCounter drops, Func<TimeSpan> uptime, string version)
+    private StatusService(IPEndPoint endpoint, Func<EngineState> capture, LogDropCounter drops, Func<TimeSpan> uptime, string version, TimeProvider time)
     {
+        _time = time;
         _capture = capture;
         _drops = drops;
         _uptime = uptime;
@@ -38,15 +40,16 @@ internal sealed class StatusService : IAsyncDisposable
             _metrics = new BouncerMetrics(drops, process.StartTime.ToUniversalTime());
         }
 
-        _server = StatusServer.Listen(endpoint, AnswerAsync);
+        _server = StatusServer.Listen(endpoint, AnswerAsync, time);
     }
 
     public IPEndPoint LocalEndPoint => _server.LocalEndPoint;
 
     /// <summary>Binds <paramref name="endpoint"/> (throws <see cref="System.Net.Sockets.SocketException"/> when it cannot) and starts serving.</summary>
-    public static StatusService Start(IPEndPoint endpoint, Func<EngineState> capture, LogDropCounter drops, Func<TimeSpan> uptime, string version)
+    /// <param name="time">The daemon's clock: the chart's minutes, reload times, request deadlines.</param>
+    public static StatusService Start(IPEndPoint endpoint, Func<EngineState> capture, LogDropCounter drops, Func<TimeSpan> uptime, string version, TimeProvider time)
     {
-        var service = new StatusService(endpoint, capture, drops, uptime, version);
+        var service = new StatusService(endpoint, capture, drops, uptime, version, time);
         service._history.Sample(capture().Rules);
         service._sampling = service.SampleAsync(service._stopping.Token);
         service._server.Start();
@@ -57,7 +60,7 @@ internal sealed class StatusService : IAsyncDisposable
     public void ReloadFinished(bool succeeded, TimeSpan duration, string summary)
     {
         _metrics.ReloadFinished(succeeded, duration);
-        Volatile.Write(ref _lastReload, new ReloadOutcome(DateTimeOffset.UtcNow, succeeded, duration, summary));
+        Volatile.Write(ref _lastReload, new ReloadOutcome(_time.GetUtcNow(), succeeded, duration, summary));
     }
 
     public async ValueTask DisposeAsync()
@@ -113,7 +116,7 @@ internal sealed class StatusService : IAsyncDisposable
     /// <summary>Closes a minute of every rule's chart each <see cref="SampleInterval"/>.</summary>
     private async Task SampleAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(SampleInterval);
+        using var timer = new PeriodicTimer(SampleInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

@@ -12,17 +12,17 @@ namespace Bouncer.Engine.Diagnostics;
 internal sealed class RateLimitedLog
 {
     private readonly IEngineLog _log;
-    private readonly Func<long> _clock;
+    private readonly TimeProvider _time;
     private readonly long _intervalMilliseconds;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <param name="clock">Milliseconds of a monotonic clock; tests pass their own to step time without sleeping.</param>
-    public RateLimitedLog(IEngineLog log, TimeSpan interval, Func<long>? clock = null)
+    /// <param name="time">The clock of the intervals and of <see cref="RunAsync"/>; tests pass a fake one to step time without sleeping.</param>
+    public RateLimitedLog(IEngineLog log, TimeSpan interval, TimeProvider time)
     {
         _log = log;
         Interval = interval;
         _intervalMilliseconds = (long)interval.TotalMilliseconds;
-        _clock = clock ?? (static () => Environment.TickCount64);
+        _time = time;
     }
 
     public TimeSpan Interval { get; }
@@ -30,7 +30,7 @@ internal sealed class RateLimitedLog
     /// <summary>Writes <paramref name="message"/> unless a line for <paramref name="key"/> was written within the interval.</summary>
     public void Warning(string key, string message)
     {
-        var now = _clock();
+        var now = _time.GetMilliseconds();
         var entry = _entries.GetOrAdd(key, static _ => new Entry());
         long suppressed;
         lock (entry)
@@ -59,7 +59,7 @@ internal sealed class RateLimitedLog
     /// </summary>
     public void Flush(bool final = false)
     {
-        var now = _clock();
+        var now = _time.GetMilliseconds();
         foreach (var entry in _entries.Values)
         {
             string message;
@@ -86,7 +86,7 @@ internal sealed class RateLimitedLog
     /// <summary>Calls <see cref="Flush"/> every <paramref name="period"/> until cancelled; the caller owns and awaits the task.</summary>
     public async Task RunAsync(TimeSpan period, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(period);
+        using var timer = new PeriodicTimer(period, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

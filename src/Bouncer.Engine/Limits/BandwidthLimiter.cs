@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Bouncer.Engine.Limits;
 
 /// <summary>
@@ -12,28 +10,37 @@ namespace Bouncer.Engine.Limits;
 /// </summary>
 internal sealed class BandwidthLimiter
 {
-    // A sender may start this far "in the past": it absorbs timer overshoot (a late wake-up is made
-    // up by the next slices instead of lost) and allows a small burst after idling, not a saved-up flood.
-    private static readonly long BurstTicks = Stopwatch.Frequency / 10;
-
-    // Waits shorter than this are not slept; the virtual clock still charges them, so the next wait is longer.
-    private static readonly long MinimumWaitTicks = Stopwatch.Frequency / 1000;
-
-    // Task.Delay takes at most uint.MaxValue - 1 ms (about 49.7 days). A wait that long needs a
-    // queue of thousands of slices at a rate of a few bytes per second; such a sender is woken at
-    // this cap (and sends early) instead of failing its session with ArgumentOutOfRangeException.
-    private static readonly long LongestWaitTicks = (long)((uint.MaxValue - 1) / 1000.0 * Stopwatch.Frequency);
-
     private readonly object _gate = new();
     private readonly long _bytesPerSecond;
+    private readonly long _frequency;
+
+    // A sender may start this far "in the past": it absorbs timer overshoot (a late wake-up is made
+    // up by the next slices instead of lost) and allows a small burst after idling, not a saved-up flood.
+    private readonly long _burstTicks;
+
+    // Waits shorter than this are not slept; the virtual clock still charges them, so the next wait is longer.
+    private readonly long _minimumWaitTicks;
+
+    // A timer takes at most uint.MaxValue - 1 ms. A wait that long needs a queue of thousands of
+    // slices at a rate of a few bytes per second; such a sender is woken at this cap (and sends
+    // early) instead of failing its session with ArgumentOutOfRangeException.
+    private readonly long _longestWaitTicks;
     private long _nextFree;
 
-    public BandwidthLimiter(long bytesPerSecond)
+    public BandwidthLimiter(long bytesPerSecond, TimeProvider time)
     {
+        Time = time;
         _bytesPerSecond = Math.Max(1, bytesPerSecond);
         SliceBytes = (int)Math.Clamp(_bytesPerSecond / 50, 512, 16 * 1024);
-        _nextFree = Stopwatch.GetTimestamp();
+        _frequency = time.TimestampFrequency;
+        _burstTicks = _frequency / 10;
+        _minimumWaitTicks = _frequency / 1000;
+        _longestWaitTicks = (long)((uint.MaxValue - 1) / 1000.0 * _frequency);
+        _nextFree = time.GetTimestamp();
     }
+
+    /// <summary>The clock the reservations are measured on; senders wait on it too.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>The most a sender sends per reservation.</summary>
     public int SliceBytes { get; }
@@ -43,17 +50,17 @@ internal sealed class BandwidthLimiter
     /// <summary>Reserves <paramref name="bytes"/> of the rate; returns how long to wait before sending them (zero: send now).</summary>
     public TimeSpan Reserve(int bytes)
     {
-        var now = Stopwatch.GetTimestamp();
-        var cost = (long)((double)bytes * Stopwatch.Frequency / _bytesPerSecond);
+        var now = Time.GetTimestamp();
+        var cost = (long)((double)bytes * _frequency / _bytesPerSecond);
         long start;
         lock (_gate)
         {
-            start = Math.Max(_nextFree, now - BurstTicks);
+            start = Math.Max(_nextFree, now - _burstTicks);
             _nextFree = start + cost;
         }
 
         var wait = start - now;
-        return wait < MinimumWaitTicks ? TimeSpan.Zero : Stopwatch.GetElapsedTime(0, Math.Min(wait, LongestWaitTicks));
+        return wait < _minimumWaitTicks ? TimeSpan.Zero : Time.GetElapsedTime(0, Math.Min(wait, _longestWaitTicks));
     }
 
     /// <summary>
@@ -63,12 +70,12 @@ internal sealed class BandwidthLimiter
     /// </summary>
     public bool TryReserve(int bytes)
     {
-        var now = Stopwatch.GetTimestamp();
-        var cost = (long)((double)bytes * Stopwatch.Frequency / _bytesPerSecond);
+        var now = Time.GetTimestamp();
+        var cost = (long)((double)bytes * _frequency / _bytesPerSecond);
         lock (_gate)
         {
-            var start = Math.Max(_nextFree, now - BurstTicks);
-            if (start - now >= MinimumWaitTicks)
+            var start = Math.Max(_nextFree, now - _burstTicks);
+            if (start - now >= _minimumWaitTicks)
             {
                 return false;
             }

@@ -15,6 +15,14 @@ namespace Bouncer.Engine.Limits;
 internal sealed class LimitRegistry
 {
     private readonly ConditionalWeakTable<Rule, RuleLimits> _byRule = new();
+    private readonly TimeProvider _time;
+    private readonly ConditionalWeakTable<Rule, RuleLimits>.CreateValueCallback _create;
+
+    public LimitRegistry(TimeProvider time)
+    {
+        _time = time;
+        _create = Create;
+    }
 
     /// <summary>The concurrency/throttle limiter of <paramref name="rule"/>, or null when it has no session limits.</summary>
     public RuleLimiter? LimiterFor(Rule rule) => rule.Limits.IsUnlimited ? null : Get(rule).Limiter;
@@ -43,9 +51,11 @@ internal sealed class LimitRegistry
         }
     }
 
-    private RuleLimits Get(Rule rule) => _byRule.GetValue(rule, static r => new RuleLimits(
-        r.Limits.IsUnlimited ? null : new RuleLimiter(r.Limits, Environment.TickCount64),
-        r.BandwidthBytesPerSecond is { } rate ? new BandwidthLimiter(rate) : null));
+    private RuleLimits Get(Rule rule) => _byRule.GetValue(rule, _create);
+
+    private RuleLimits Create(Rule rule) => new(
+        rule.Limits.IsUnlimited ? null : new RuleLimiter(rule.Limits, _time.GetMilliseconds()),
+        rule.BandwidthBytesPerSecond is { } rate ? new BandwidthLimiter(rate, _time) : null);
 
     private sealed record RuleLimits(RuleLimiter? Limiter, BandwidthLimiter? Bandwidth);
 }

@@ -15,12 +15,14 @@ internal sealed class CachingNameResolver : INameResolver
     public const int MaxEntries = 4096;
 
     private readonly INameResolver _inner;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry<IReadOnlyList<IPAddress>>> _forward = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<IPAddress, Entry<string?>> _reverse = new();
 
-    public CachingNameResolver(INameResolver inner, TimeSpan timeToLive)
+    public CachingNameResolver(INameResolver inner, TimeSpan timeToLive, TimeProvider time)
     {
         _inner = inner;
+        _time = time;
         TimeToLive = timeToLive;
     }
 
@@ -39,7 +41,7 @@ internal sealed class CachingNameResolver : INameResolver
         CancellationToken cancellationToken)
         where TKey : notnull
     {
-        var now = Environment.TickCount64;
+        var now = _time.GetMilliseconds();
         if (cache.TryGetValue(key, out var cached) && cached.ExpiresAt > now)
         {
             return cached.Value;

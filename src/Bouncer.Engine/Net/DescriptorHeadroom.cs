@@ -7,9 +7,8 @@ namespace Bouncer.Engine.Net;
 /// Keeps the last few descriptors of the process's limit (RLIMIT_NOFILE) free for the runtime. The
 /// framework-dependent runtime needs descriptors to start a thread (a signal handler, a thread-pool
 /// worker); with none free it aborts ("Out of memory.") or its thread pool stops growing, and the
-/// flows that would have freed descriptors never time out: measured under a 256-descriptor limit
-/// with 400 UDP clients, the daemon hung or died in most runs. Logging, reloads and name lookups
-/// need a descriptor too. So a socket the engine opens (accepted, outgoing TCP, a UDP flow's) whose
+/// flows that would have freed descriptors never time out, so the daemon hangs or dies.
+/// Logging, reloads and name lookups need a descriptor too. So a socket the engine opens (accepted, outgoing TCP, a UDP flow's) whose
 /// number falls within the reserve is closed again and counts as out of descriptors. The check is
 /// exact without bookkeeping: Linux gives out the lowest free number, so a new descriptor at
 /// number n means 0 to n-1 are all taken.

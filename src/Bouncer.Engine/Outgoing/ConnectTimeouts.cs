@@ -22,7 +22,10 @@ internal sealed class ConnectTimeouts
     private const long ReuseMarginMs = 1000;
 
     private readonly ConcurrentQueue<CancellationTokenSource> _kept = new();
+    private readonly TimeProvider _time;
     private int _keptCount;
+
+    public ConnectTimeouts(TimeProvider time) => _time = time;
 
     /// <summary>Starts the clock of one connect; dispose the result once the connect has ended.</summary>
     /// <param name="timeout">The connect timeout; zero or less for none.</param>
@@ -36,14 +39,15 @@ internal sealed class ConnectTimeouts
 
         if (!_kept.TryDequeue(out var source))
         {
-            source = new CancellationTokenSource();
+            // Bound to the engine's clock, so CancelAfter runs on its timers.
+            source = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         }
         else
         {
             Interlocked.Decrement(ref _keptCount);
         }
 
-        var startedAt = Environment.TickCount64;
+        var startedAt = _time.GetMilliseconds();
         source.CancelAfter(timeout);
 
         // Registered after the timer is set, so a stop that came first cancels this connect at once.
@@ -54,7 +58,7 @@ internal sealed class ConnectTimeouts
     private void Return(CancellationTokenSource source, long deadline)
     {
         // TryReset fails once the source was cancelled (timeout or stop); a cancelled source cannot be reused.
-        if (Environment.TickCount64 < deadline - ReuseMarginMs && source.TryReset())
+        if (_time.GetMilliseconds() < deadline - ReuseMarginMs && source.TryReset())
         {
             if (Interlocked.Increment(ref _keptCount) <= MaxKept)
             {

@@ -25,10 +25,11 @@ internal sealed class TcpConnector
     private readonly RateLimitedLog _warnings;
     private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
-    private readonly ConnectTimeouts _timeouts = new();
+    private readonly ConnectTimeouts _timeouts;
 
-    public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive)
+    public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time)
     {
+        _timeouts = new ConnectTimeouts(time);
         _warnings = warnings;
         _descriptors = descriptors;
         _keepAlive = keepAlive;

@@ -24,9 +24,12 @@ internal sealed record EngineServices(
     RateLimitedLog Warnings,
     CancellationToken Stopping)
 {
+    /// <summary>The engine's clock (<see cref="EngineOptions.Time"/>).</summary>
+    public TimeProvider Time => Options.Time;
+
     /// <summary>How TCP sessions and UDP flows alike are decided, checked and sent on their way; names through the engine's resolver.</summary>
     public SessionAdmission Admission { get; init; } =
-        new(CurrentListeners, Matcher, new SourceHostCheck(Resolver), Limits, Warnings, new TargetResolver(Resolver));
+        new(CurrentListeners, Matcher, new SourceHostCheck(Resolver), Limits, Warnings, new TargetResolver(Resolver), Options.Time);
 
     /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
     public RuleStatisticsRegistry Statistics { get; init; } = new();

@@ -25,15 +25,19 @@ internal sealed class SessionAdmission
     private readonly LimitRegistry _limits;
     private readonly RateLimitedLog _warnings;
     private readonly TargetResolver _targets;
+    private readonly TimeProvider _time;
 
+    /// <param name="time">The clock of the session limits' throttles, and of the sessions' start.</param>
     public SessionAdmission(
         Func<ListenerSnapshot> currentListeners,
         RuleMatcher matcher,
         SourceHostCheck sourceHosts,
         LimitRegistry limits,
         RateLimitedLog warnings,
-        TargetResolver targets)
+        TargetResolver targets,
+        TimeProvider time)
     {
+        _time = time;
         _currentListeners = currentListeners;
         _matcher = matcher;
         _sourceHosts = sourceHosts;
@@ -56,7 +60,7 @@ internal sealed class SessionAdmission
         var settings = snapshot.Table?.Settings ?? Settings.Defaults;
         var rule = await _matcher.MatchAsync(snapshot.RulesOf(listener), listener.Protocol, client, matchLocal, cancellationToken)
             .ConfigureAwait(false);
-        return new SessionDecision(new SessionIdentity(rule, listener.Protocol, client, local), settings);
+        return new SessionDecision(new SessionIdentity(rule, listener.Protocol, client, local, _time), settings);
     }
 
     /// <summary>
@@ -80,7 +84,7 @@ internal sealed class SessionAdmission
         }
 
         var limiter = _limits.LimiterFor(rule);
-        var refusal = limiter?.TryAcquire(client, Environment.TickCount64) ?? LimitRefusal.None;
+        var refusal = limiter?.TryAcquire(client, _time.GetMilliseconds()) ?? LimitRefusal.None;
         if (refusal != LimitRefusal.None)
         {
             _warnings.Warning(

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.State;
@@ -6,10 +5,10 @@ using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Sessions;
 
-/// <summary>Who a session is: its rule, protocol and client side, and when it started.</summary>
-internal sealed record SessionIdentity(Rule Rule, TransportProtocol Protocol, IPEndPoint Client, IPEndPoint Local)
+/// <summary>Who a session is: its rule, protocol and client side, and when it started (on the engine's clock).</summary>
+internal sealed record SessionIdentity(Rule Rule, TransportProtocol Protocol, IPEndPoint Client, IPEndPoint Local, TimeProvider Time)
 {
-    public long StartedAt { get; } = Stopwatch.GetTimestamp();
+    public long StartedAt { get; } = Time.GetTimestamp();
 
     public SessionEvent Event(
         SessionPhase phase,
@@ -18,9 +17,9 @@ internal sealed record SessionIdentity(Rule Rule, TransportProtocol Protocol, IP
         TrafficCounters counters,
         EndReason reason,
         string? detail) =>
-        new(DateTimeOffset.UtcNow, Rule, Protocol, phase, Client, Local, outgoing, target, counters, reason, detail, Stopwatch.GetElapsedTime(StartedAt));
+        new(Time.GetUtcNow(), Rule, Protocol, phase, Client, Local, outgoing, target, counters, reason, detail, Time.GetElapsedTime(StartedAt));
 
-    /// <param name="idleMilliseconds">Since the last byte moved, in <see cref="Environment.TickCount64"/> units.</param>
+    /// <param name="idleMilliseconds">Since the last byte moved, in <see cref="MonotonicTime"/> milliseconds.</param>
     public LiveSession Live(IPEndPoint? outgoing, IPEndPoint? target, long idleMilliseconds, TrafficCounters counters) =>
-        new(Rule, Protocol, Client, Local, outgoing, target, Stopwatch.GetElapsedTime(StartedAt), TimeSpan.FromMilliseconds(Math.Max(0, idleMilliseconds)), counters);
+        new(Rule, Protocol, Client, Local, outgoing, target, Time.GetElapsedTime(StartedAt), TimeSpan.FromMilliseconds(Math.Max(0, idleMilliseconds)), counters);
 }

@@ -14,9 +14,11 @@ internal sealed class SessionSweeper
     private readonly SessionTracker _tracker;
     private readonly LimitRegistry _limits;
     private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
 
-    public SessionSweeper(SessionTracker tracker, LimitRegistry limits, TimeSpan interval)
+    public SessionSweeper(SessionTracker tracker, LimitRegistry limits, TimeSpan interval, TimeProvider time)
     {
+        _time = time;
         _tracker = tracker;
         _limits = limits;
         _interval = interval;
@@ -24,13 +26,13 @@ internal sealed class SessionSweeper
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_interval);
-        var nextLimitSweep = Environment.TickCount64 + (long)LimitSweepInterval.TotalMilliseconds;
+        using var timer = new PeriodicTimer(_interval, _time);
+        var nextLimitSweep = _time.GetMilliseconds() + (long)LimitSweepInterval.TotalMilliseconds;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                var now = Environment.TickCount64;
+                var now = _time.GetMilliseconds();
                 _tracker.Sweep(now);
                 if (now >= nextLimitSweep)
                 {

@@ -12,10 +12,12 @@ internal sealed class SessionTracker
 {
     private readonly ConcurrentDictionary<ITrackedSession, Task> _sessions = new();
     private readonly IEngineLog _log;
+    private readonly TimeProvider _time;
 
-    public SessionTracker(IEngineLog log)
+    public SessionTracker(IEngineLog log, TimeProvider time)
     {
         _log = log;
+        _time = time;
     }
 
     public int Count => _sessions.Count;
@@ -41,7 +43,7 @@ internal sealed class SessionTracker
     /// <summary>Every open session, as <see cref="ITrackedSession.Describe"/> reports it, oldest first.</summary>
     public List<LiveSession> Describe()
     {
-        var now = Environment.TickCount64;
+        var now = _time.GetMilliseconds();
         var live = new List<LiveSession>(_sessions.Count);
         foreach (var session in _sessions.Keys)
         {
@@ -66,17 +68,17 @@ internal sealed class SessionTracker
     /// <summary>Waits until no session is left, or <paramref name="timeout"/> (may be infinite) passes; true when none is left.</summary>
     public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : _time.GetMilliseconds() + (long)timeout.TotalMilliseconds;
         while (!_sessions.IsEmpty)
         {
-            var remaining = deadline == long.MaxValue ? long.MaxValue : deadline - Environment.TickCount64;
+            var remaining = deadline == long.MaxValue ? long.MaxValue : deadline - _time.GetMilliseconds();
             if (remaining <= 0)
             {
                 return false;
             }
 
             var all = Task.WhenAll(_sessions.Values);
-            await Task.WhenAny(all, Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining, 100)), cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(all, Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining, 100)), _time, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
 

@@ -321,7 +321,7 @@ internal sealed class SocketPump
                 if (wait > TimeSpan.Zero)
                 {
                     _owner.OnSlowed(_bandwidth);
-                    await Task.Delay(wait, _owner.Ending).ConfigureAwait(false);
+                    await Task.Delay(wait, _bandwidth.Time, _owner.Ending).ConfigureAwait(false);
                 }
             }
 

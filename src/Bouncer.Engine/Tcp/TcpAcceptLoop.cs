@@ -54,7 +54,7 @@ internal sealed class TcpAcceptLoop : IListenerService
         _services = services;
         _connector = connector;
         _accept = accept ?? (static (listener, cancellationToken) => listener.AcceptAsync(cancellationToken));
-        _pause = pause ?? Task.Delay;
+        _pause = pause ?? ((delay, cancellationToken) => Task.Delay(delay, services.Time, cancellationToken));
 
         // Every connection of a listener bound to one address reaches that address, so a session
         // need not ask the kernel for it (getsockname); a wildcard's connections each reach one of

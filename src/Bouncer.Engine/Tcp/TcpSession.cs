@@ -206,6 +206,7 @@ internal sealed class TcpSession : ITrackedSession
             _client,
             connected.Socket!,
             rule.Timeouts,
+            _services.Time,
             bandwidth,
             wantsIo ? IoEvents(identity, withPayload) : null,
             bandwidth is null ? null : SlowedNotice(rule));

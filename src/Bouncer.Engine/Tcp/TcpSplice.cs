@@ -32,6 +32,7 @@ internal sealed class TcpSplice : IValueTaskSource
     private readonly long _finWaitTimeout;
     private readonly Action<IoDirection, ReadOnlySpan<byte>>? _ioEvents;
     private readonly Action<BandwidthLimiter>? _onSlowed;
+    private readonly TimeProvider _time;
 
     private readonly object _endGate = new();
     private ManualResetValueTaskSourceCore<bool> _completion;
@@ -40,7 +41,7 @@ internal sealed class TcpSplice : IValueTaskSource
 
     // Made on first use: only a bandwidth-limited send waits on it.
     private CancellationTokenSource? _ending;
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
     private long _firstFinAt;
     private int _finsPassedOn;
     private int _ended;
@@ -51,12 +52,15 @@ internal sealed class TcpSplice : IValueTaskSource
         Socket client,
         Socket target,
         Timeouts timeouts,
+        TimeProvider time,
         BandwidthLimiter? bandwidth,
         Action<IoDirection, ReadOnlySpan<byte>>? ioEvents,
         Action<BandwidthLimiter>? onSlowed)
     {
         _client = client;
         _target = target;
+        _time = time;
+        _lastActivity = time.GetMilliseconds();
         _idleTimeout = (long)timeouts.IoTcp.TotalMilliseconds;
         _finWaitTimeout = (long)timeouts.TcpFinWait.TotalMilliseconds;
         _ioEvents = ioEvents;
@@ -89,7 +93,7 @@ internal sealed class TcpSplice : IValueTaskSource
         PacketsToTarget: 0,
         PacketsFromTarget: 0);
 
-    /// <summary>When data last moved, in <see cref="Environment.TickCount64"/> units.</summary>
+    /// <summary>When data last moved, in <see cref="MonotonicTime"/> milliseconds.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>Why the session ended; valid once <see cref="RunAsync"/> has completed.</summary>
@@ -114,7 +118,7 @@ internal sealed class TcpSplice : IValueTaskSource
         _completion.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Data moved: the session is not idle.</summary>
-    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    public void Touch() => Volatile.Write(ref _lastActivity, _time.GetMilliseconds());
 
     public void RaiseIo(IoDirection direction, ReadOnlySpan<byte> data) => _ioEvents?.Invoke(direction, data);
 
@@ -125,7 +129,7 @@ internal sealed class TcpSplice : IValueTaskSource
     {
         lock (_endGate)
         {
-            if (Interlocked.CompareExchange(ref _firstFinAt, Environment.TickCount64, 0) == 0 && _ended == 0)
+            if (Interlocked.CompareExchange(ref _firstFinAt, _time.GetMilliseconds(), 0) == 0 && _ended == 0)
             {
                 _reason = side == SessionSide.Client ? EndReason.LocalClientClosed : EndReason.RemotePeerClosed;
             }

@@ -7,14 +7,16 @@ namespace Bouncer.Engine.Udp;
 internal sealed class NoticeThrottle
 {
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
     private readonly int _perWindow;
     private readonly long _windowMilliseconds;
     private long _windowStart = long.MinValue;
     private int _passedInWindow;
     private long _suppressed;
 
-    public NoticeThrottle(int perWindow, TimeSpan window)
+    public NoticeThrottle(int perWindow, TimeSpan window, TimeProvider time)
     {
+        _time = time;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perWindow);
         _perWindow = perWindow;
         _windowMilliseconds = (long)window.TotalMilliseconds;
@@ -23,10 +25,11 @@ internal sealed class NoticeThrottle
     /// <summary>True when this notice may be reported; otherwise it is counted as suppressed.</summary>
     public bool TryPass()
     {
-        var now = Environment.TickCount64;
+        var now = _time.GetMilliseconds();
         lock (_lock)
         {
-            if (now - _windowStart >= _windowMilliseconds)
+            // The first notice opens the first window (now - long.MinValue would overflow).
+            if (_windowStart == long.MinValue || now - _windowStart >= _windowMilliseconds)
             {
                 _windowStart = now;
                 _passedInWindow = 0;

@@ -32,7 +32,7 @@ internal sealed class UdpFlow : ITrackedSession
     private readonly int _firstLength;
     private UdpFlowState _state;
     private DatagramCounters _counters;
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
     private SessionIdentity? _identity;
     private Socket? _outgoing;
     private UdpTargetSender? _sender;
@@ -48,6 +48,7 @@ internal sealed class UdpFlow : ITrackedSession
         _listener = listener;
         _relay = relay;
         _services = relay.Services;
+        _lastActivity = _services.Time.GetMilliseconds();
         Key = key;
         Client = client;
         _first = first;
@@ -276,7 +277,7 @@ internal sealed class UdpFlow : ITrackedSession
         _replies = new UdpReplyRelay(this, _listener, outgoing, connect ? null : new SocketAddress(target.AddressFamily), _bandwidth, _services.Options.DatagramBatches);
     }
 
-    private void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    private void Touch() => Volatile.Write(ref _lastActivity, _services.Time.GetMilliseconds());
 
     private void ReturnFirst()
     {

@@ -159,10 +159,9 @@ internal sealed class UdpListenSocket : IDisposable
     /// <summary>Sends a reply to a client from this socket's address and port.</summary>
     /// <remarks>
     /// Many flows send through this one socket at once, and the async send keeps a single cached
-    /// SocketAsyncEventArgs per socket: every send that found it taken allocated a new one (about
-    /// 40 bytes per datagram on average under the load script). A synchronous send on the
-    /// non-blocking socket needs none and is one system call; only a send the kernel cannot take
-    /// now (the 4 MiB send buffer is full) takes the async path.
+    /// SocketAsyncEventArgs per socket: every send that finds it taken allocates a new one. A
+    /// synchronous send on the non-blocking socket needs none and is one system call; only a send
+    /// the kernel cannot take now (the send buffer is full) takes the async path.
     /// </remarks>
     public ValueTask<int> SendToClientAsync(ReadOnlyMemory<byte> datagram, SocketAddress client)
     {

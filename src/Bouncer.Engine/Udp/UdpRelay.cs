@@ -23,7 +23,7 @@ internal sealed class UdpRelay : IListenerService
     private readonly CancellationTokenSource _stopping = new();
     private readonly OwnedTasks _receiveLoops = new();
     private readonly ConcurrentQueue<UdpListenSocket> _sockets = new();
-    private readonly NoticeThrottle _rejectedEvents = new(RejectedEventsPerSecond, TimeSpan.FromSeconds(1));
+    private readonly NoticeThrottle _rejectedEvents;
     private UdpWildcardSocket? _wildcard;
     private int _stopped;
 
@@ -38,6 +38,7 @@ internal sealed class UdpRelay : IListenerService
         _socket = boundSocket;
         Services = services;
         Budget = budget;
+        _rejectedEvents = new NoticeThrottle(RejectedEventsPerSecond, TimeSpan.FromSeconds(1), services.Time);
         LocalEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
     }
 

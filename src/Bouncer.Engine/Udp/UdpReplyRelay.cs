@@ -229,7 +229,7 @@ internal sealed class UdpReplyRelay
         _flow.Received(IoDirection.TargetToClient, reply.Length);
         if (_bandwidth?.Reserve(reply.Length) is { } wait && wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait, stopping).ConfigureAwait(false);
+            await Task.Delay(wait, _bandwidth.Time, stopping).ConfigureAwait(false);
         }
 
         try

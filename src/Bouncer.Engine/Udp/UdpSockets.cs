@@ -17,9 +17,9 @@ internal static class UdpSockets
 
     /// <summary>
     /// Kernel buffer for every relay socket (listener and flow), before rule options, which may set
-    /// their own. The default (about 208 KiB on Linux) overflows under bursts: with 256 datagrams in
-    /// flight the load script lost 1.4% of them through Bouncer. Linux caps the request at
-    /// net.core.rmem_max / wmem_max; the memory is only used while datagrams wait.
+    /// their own. The default (about 208 KiB on Linux) overflows under bursts of a few hundred
+    /// datagrams in flight (docs/performance.md). Linux caps the request at net.core.rmem_max /
+    /// wmem_max; the memory is only used while datagrams wait.
     /// </summary>
     public const int SocketBufferSize = 4 * 1024 * 1024;
 

@@ -52,7 +52,7 @@ internal sealed class ValueReader(DiagnosticBag diagnostics)
 
     /// <summary>
     /// The number of words, with the first two; a port clause is an error, as in <see cref="Words"/>.
-    /// Options are read 60,000 times in a large file: no list of words for the one or two wanted.
+    /// Runs for every option of a file: no list of words for the one or two wanted.
     /// </summary>
     private int CountWords(OptionSyntax option, out WordSyntax? first, out WordSyntax? second)
     {

@@ -81,7 +81,7 @@ internal static class Lexer
         // Keywords, punctuation, ports and backend addresses repeat on every rule; one string each
         // instead of one per occurrence. Bounded, so a file of unique words cannot grow it without
         // end, and so that its entry array (24 bytes an entry, grown to the next prime above twice
-        // the count) stays below the large-object threshold: 4096 made it 131 KB.
+        // the count) stays below the large-object threshold (85,000 bytes).
         private const int MaxInterned = 2048;
         private readonly Dictionary<string, string> _interned = new(StringComparer.Ordinal);
         private int _index;

@@ -10,13 +10,11 @@ namespace Bouncer.Rules.Syntax;
 /// list, one that fails after consuming fails the list), gathered into an array of the exact size.
 /// </summary>
 /// <remarks>
-/// Written out because <c>Many</c> runs on every option and rule of a file (60,000 lists in a
-/// 10,000-rule file): it is <c>AtLeastOnce().Or(Return(empty))</c>, so each list also pays an
-/// <c>Or</c>, and it returns a <see cref="List{T}"/> that would be copied again into the
-/// <see cref="ImmutableArray{T}"/> the syntax records hold. Items are gathered in pooled memory.
-/// The pooled lists use the shared array pool, which is what Pidgin's default configuration
-/// gives; asking the configuration for it is a generic interface call per list, which showed in
-/// the profile.
+/// Written out because <c>Many</c> runs on every option and rule of a file: it is
+/// <c>AtLeastOnce().Or(Return(empty))</c>, so each list also pays an <c>Or</c>, and it returns a
+/// <see cref="List{T}"/> that would be copied again into the <see cref="ImmutableArray{T}"/> the
+/// syntax records hold. Items are gathered in pooled memory, from the shared array pool, which is
+/// what Pidgin's default configuration gives without a generic interface call per list.
 /// </remarks>
 internal sealed class ManyToArrayParser<T>(Parser<Token, T> item) : Parser<Token, ImmutableArray<T>>
 {

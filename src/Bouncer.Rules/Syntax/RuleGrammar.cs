@@ -203,13 +203,12 @@ internal static class RuleGrammar
     /// <c>value*</c>, with <c>value := port | WORD</c>: the values of an option, read by a loop.
     /// </summary>
     /// <remarks>
-    /// The one hand-written step of the grammar. It runs on nearly half the tokens of a file, and
-    /// as <c>ListOf(Port.Or(ValueWord))</c> it paid an <c>Or</c> for every value, which sets up two
-    /// pooled lists through a generic interface call: the largest cost of the grammar in the
-    /// profile of the 10,000-rule benchmark file (see docs/performance.md). The meaning is the
-    /// same: a 'port' word begins a port clause, read by <see cref="Port"/> and committed once
-    /// 'port' is read, even where it looks like a keyword (<c>port: 80</c>); any other value word
-    /// is a value; anything else ends the list.
+    /// The one hand-written step of the grammar, because it runs on nearly half the tokens of a
+    /// file: written as <c>ListOf(Port.Or(ValueWord))</c> it would pay an <c>Or</c> per value,
+    /// which sets up two pooled lists through a generic interface call (docs/performance.md). The
+    /// meaning is the same: a 'port' word begins a port clause, read by <see cref="Port"/> and
+    /// committed once 'port' is read, even where it looks like a keyword (<c>port: 80</c>); any
+    /// other value word is a value; anything else ends the list.
     /// </remarks>
     private sealed class ValueListParser : Parser<Token, ImmutableArray<ValueSyntax>>
     {

@@ -44,8 +44,7 @@ internal enum TokenStarts : byte
 
 /// <summary>
 /// One token with the place it starts. <see cref="Starts"/> fits in the padding after
-/// <see cref="Kind"/>, so a token stays 32 bytes (a <see cref="TokenList"/> holds 270,000 of them
-/// for a 10,000-rule file).
+/// <see cref="Kind"/>, so a token stays 32 bytes; a large file has hundreds of thousands of them.
 /// </summary>
 internal readonly record struct Token(TokenKind Kind, string Text, SourcePosition Position)
 {

@@ -4,11 +4,10 @@ namespace Bouncer.Rules.Syntax;
 
 /// <summary>
 /// The tokens of a file, the last one <see cref="TokenKind.End"/>, kept in chunks of
-/// <see cref="ChunkSize"/>. A file of 10,000 rules has 230,000 to 270,000 tokens (8 MB); as one
-/// growable array that was a large-object-heap array per parse plus the ones it outgrew (20 MB
-/// allocated by the lexer of a one-line-per-rule file), and large-object allocations are what
-/// start full collections. Chunks of 64 KB stay below the large-object threshold (85,000 bytes),
-/// are never copied, and die young with the rest of the parse.
+/// <see cref="ChunkSize"/>. A large file has hundreds of thousands of tokens; in one growable
+/// array they would be a large-object allocation per parse, plus the arrays it outgrew, and
+/// large-object allocations start full collections. Chunks (64 KB) stay below the large-object
+/// threshold (85,000 bytes), are never copied, and die young with the rest of the parse.
 /// </summary>
 internal sealed class TokenList : IReadOnlyList<Token>
 {

@@ -11,6 +11,7 @@ using Bouncer.Engine.State;
 using Bouncer.Rules;
 using Bouncer.Rules.Diagnostics;
 using Bouncer.Rules.Model;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bouncer.Cli.Tests.Daemon;
 
@@ -21,6 +22,7 @@ public sealed class DaemonRunnerTests : IDisposable
     private readonly StringWriter _stdout = new(CultureInfo.InvariantCulture);
     private readonly SynchronizedStringWriter _stderr = new();
     private readonly FakeEngine _engine = new();
+    private readonly FakeTimeProvider _time = new();
     private FakeCredentials _credentials = new();
     private CompileResult _rules = new(TestRules.Table(TestRules.Pass(1, log: LogEvents.Connect)), []);
     private int _loads;
@@ -128,6 +130,7 @@ public sealed class DaemonRunnerTests : IDisposable
         Assert.False(_engine.Options!.KeepAlive);
         Assert.Equal(77, _engine.Options.MaxUdpFlows);
         Assert.Equal(2, _engine.Options.Debug);
+        Assert.Same(_time, _engine.Options.Time);
     }
 
     [Fact(Timeout = 20_000)]
@@ -226,13 +229,13 @@ public sealed class DaemonRunnerTests : IDisposable
         runner.Commands.TryWrite(DaemonCommand.Reload);
         Assert.True(await firstReloadReading.WaitAsync(Generous));
         runner.Commands.TryWrite(DaemonCommand.Reload);
-        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        _time.Advance(TimeSpan.FromMilliseconds(400));
         release.Release();
         await WaitUntilAsync(() => ReloadTimes().Count == 2);
         runner.Commands.TryWrite(DaemonCommand.Stop);
         Assert.Equal(0, await run.WaitAsync(Generous));
 
-        // The second request waited about 400 ms behind the first reload; that wait is part of its time.
+        // The second request waited 400 ms (on the daemon's clock) behind the first reload; that wait is part of its time.
         Assert.All(ReloadTimes(), took => Assert.True(took >= 350, $"{took} ms"));
     }
 
@@ -466,7 +469,7 @@ public sealed class DaemonRunnerTests : IDisposable
         var socketPath = _directory.File("notify.sock");
         using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         receiver.Bind(new UnixDomainSocketEndPoint(socketPath));
-        using var notifier = new SystemdNotifier(socketPath);
+        using var notifier = new SystemdNotifier(socketPath, TimeProvider.System);
         var runner = Runner(new DaemonOptions(), notifier);
 
         var run = runner.RunAsync(CancellationToken.None);
@@ -530,6 +533,7 @@ public sealed class DaemonRunnerTests : IDisposable
             PublishGlobalLogger = false,
             ProcessId = 4242,
             Credentials = _credentials,
+            Time = _time,
         });
 
     /// <summary>Records what the runner asks of the engine.</summary>

@@ -16,19 +16,19 @@ public sealed class SystemdNotifierTests : IDisposable
     {
         var path = _directory.File("notify.sock");
         using var receiver = Bind(path);
-        using var notifier = new SystemdNotifier(path);
+        using var notifier = new SystemdNotifier(path, TimeProvider.System);
 
         Assert.True(notifier.IsEnabled);
         Assert.True(notifier.Ready("serving 2 rules"));
         Assert.Equal("READY=1\nSTATUS=serving 2 rules", await ReceiveAsync(receiver));
 
-        var before = SystemdNotifier.MonotonicMicroseconds();
+        var before = notifier.MonotonicMicroseconds();
         Assert.True(notifier.Reloading("reloading"));
         var reloading = (await ReceiveAsync(receiver)).Split('\n');
         Assert.Equal("RELOADING=1", reloading[0]);
         Assert.StartsWith("MONOTONIC_USEC=", reloading[1], StringComparison.Ordinal);
         var stamp = long.Parse(reloading[1]["MONOTONIC_USEC=".Length..], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(stamp, before, SystemdNotifier.MonotonicMicroseconds());
+        Assert.InRange(stamp, before, notifier.MonotonicMicroseconds());
         Assert.Equal("STATUS=reloading", reloading[2]);
 
         Assert.True(notifier.Stopping("draining"));
@@ -47,7 +47,7 @@ public sealed class SystemdNotifierTests : IDisposable
 
         var name = $"bouncer-test-{Guid.NewGuid():N}";
         using var receiver = Bind("\0" + name);
-        using var notifier = new SystemdNotifier("@" + name);
+        using var notifier = new SystemdNotifier("@" + name, TimeProvider.System);
 
         Assert.True(notifier.Ready("ok"));
 
@@ -57,8 +57,8 @@ public sealed class SystemdNotifierTests : IDisposable
     [Fact]
     public void UnsetSocketIsSilent()
     {
-        using var notifier = new SystemdNotifier(null);
-        using var empty = new SystemdNotifier(string.Empty);
+        using var notifier = new SystemdNotifier(null, TimeProvider.System);
+        using var empty = new SystemdNotifier(string.Empty, TimeProvider.System);
 
         Assert.False(notifier.IsEnabled);
         Assert.False(notifier.Ready("x"));
@@ -68,7 +68,7 @@ public sealed class SystemdNotifierTests : IDisposable
     [Fact]
     public void AbsentListenerIsNotAnError()
     {
-        using var notifier = new SystemdNotifier(_directory.File("nobody-listens.sock"));
+        using var notifier = new SystemdNotifier(_directory.File("nobody-listens.sock"), TimeProvider.System);
 
         Assert.False(notifier.Ready("x"));
     }

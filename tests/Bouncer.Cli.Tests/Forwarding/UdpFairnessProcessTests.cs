@@ -38,8 +38,9 @@ public sealed class UdpFairnessProcessTests : IDisposable
 
         // The sink never reads: the daemon relays the flood as fast as it can and the kernel drops it there.
         using var stopFlood = new CancellationTokenSource(FloodTime);
-        var floods = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Flood(Loopback.Bouncer, floodedPort, stopFlood.Token))).ToList();
-        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var underway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var floods = Enumerable.Range(0, 2).Select(_ => Task.Run(() => Flood(Loopback.Bouncer, floodedPort, underway, stopFlood.Token))).ToList();
+        await underway.Task.WaitAsync(FloodTime);
         var answers = new List<string?>();
         for (var i = 0; i < 10 && !stopFlood.IsCancellationRequested; i++)
         {
@@ -53,8 +54,11 @@ public sealed class UdpFairnessProcessTests : IDisposable
         Assert.All(answers, (answer, i) => Assert.Equal($"A:during {i}", answer));
     }
 
-    /// <summary>Sends one-byte datagrams as fast as one socket can until cancelled (bounded by count too); returns how many.</summary>
-    private static long Flood(IPAddress address, int port, CancellationToken stop)
+    /// <summary>
+    /// Sends one-byte datagrams as fast as one socket can until cancelled (bounded by count too);
+    /// returns how many. <paramref name="underway"/> is set once a thousand are sent.
+    /// </summary>
+    private static long Flood(IPAddress address, int port, TaskCompletionSource underway, CancellationToken stop)
     {
         const long MaxDatagrams = 20_000_000;
         using var socket = TaggedUdpTarget.Client(address, port);
@@ -63,7 +67,10 @@ public sealed class UdpFairnessProcessTests : IDisposable
         while (!stop.IsCancellationRequested && sent < MaxDatagrams)
         {
             socket.Send(payload);
-            sent++;
+            if (++sent == 1_000)
+            {
+                underway.TrySetResult();
+            }
         }
 
         return sent;

@@ -28,7 +28,7 @@ public sealed class HealthProbeTests
             }
         });
 
-        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None);
         await accepting;
 
         Assert.True(serving, message);
@@ -39,14 +39,16 @@ public sealed class HealthProbeTests
     public async Task DataFromAForwardingRuleCountsAsServing()
     {
         using var listener = Listen(IPAddress.IPv6Loopback);
+        var probed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var accepting = Task.Run(async () =>
         {
             using var accepted = await listener.AcceptAsync();
             await accepted.SendAsync("220 ready\r\n"u8.ToArray());
-            await Task.Delay(TimeSpan.FromSeconds(2)); // Keeps the connection open: the data alone must do.
+            await probed.Task; // Keeps the connection open until the verdict: the data alone must do.
         });
 
-        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(10), CancellationToken.None);
+        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None);
+        probed.SetResult();
 
         Assert.True(serving, message);
         Assert.Contains("[::1]:", message, StringComparison.Ordinal);
@@ -60,7 +62,7 @@ public sealed class HealthProbeTests
         // The kernel completes the handshake from the backlog: a stopped or hung Bouncer looks like this.
         using var listener = Listen(IPAddress.Loopback);
 
-        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, Timeout, CancellationToken.None);
+        var (serving, message) = await HealthProbe.ProbeAsync((IPEndPoint)listener.LocalEndPoint!, Timeout, TimeProvider.System, CancellationToken.None);
 
         Assert.False(serving);
         Assert.Contains("connected, but Bouncer did not answer within 300 ms", message, StringComparison.Ordinal);
@@ -71,7 +73,7 @@ public sealed class HealthProbeTests
     {
         var port = Loopback.FreePort(IPAddress.Loopback);
 
-        var (serving, message) = await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, port), Timeout, CancellationToken.None);
+        var (serving, message) = await HealthProbe.ProbeAsync(new IPEndPoint(IPAddress.Loopback, port), Timeout, TimeProvider.System, CancellationToken.None);
 
         Assert.False(serving);
         Assert.Contains("connection refused", message, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ public sealed class BoundedQueueSinkTests
     public async Task A_stalled_destination_loses_only_what_exceeds_the_queue_and_the_loss_is_logged_when_it_moves()
     {
         using var destination = new GatedSink();
-        using var sink = new BoundedQueueSink(destination, capacity: 4);
+        using var sink = new BoundedQueueSink(destination, TimeProvider.System, capacity: 4);
 
         sink.Emit(Event("1"));
         Assert.True(destination.Entered.Wait(Bound)); // the writer holds event 1, stuck in the destination
@@ -38,7 +38,7 @@ public sealed class BoundedQueueSinkTests
     public async Task Dispose_gives_up_on_a_destination_that_never_moves()
     {
         using var destination = new GatedSink();
-        var sink = new BoundedQueueSink(destination, capacity: 4);
+        var sink = new BoundedQueueSink(destination, TimeProvider.System, capacity: 4);
         sink.Emit(Event("stuck"));
         Assert.True(destination.Entered.Wait(Bound));
 
@@ -51,7 +51,7 @@ public sealed class BoundedQueueSinkTests
     public async Task Dispose_writes_what_is_queued_then_disposes_the_destination()
     {
         var destination = new GatedSink();
-        var sink = new BoundedQueueSink(destination, capacity: 16);
+        var sink = new BoundedQueueSink(destination, TimeProvider.System, capacity: 16);
         destination.Open();
         for (var i = 0; i < 10; i++)
         {

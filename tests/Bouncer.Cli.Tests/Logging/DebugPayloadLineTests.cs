@@ -36,7 +36,7 @@ public sealed class DebugPayloadLineTests
         using var host = new LogPipelineHost(
             LogPipeline.FromLogger(new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(sink).CreateLogger(), debug),
             publishGlobal: false);
-        await using var engine = new BouncerEngine(new EngineOptions { Debug = debug }, new SessionEventLogger(host), new EngineLog(host), SystemNetworkEnvironment.Instance);
+        await using var engine = new BouncerEngine(new EngineOptions { Debug = debug }, new SessionEventLogger(host), new EngineLog(host, TimeProvider.System), SystemNetworkEnvironment.Instance);
         await engine.StartAsync(TestRules.Table(rule), CancellationToken.None);
         try
         {

@@ -136,7 +136,7 @@ public sealed class SessionEventLoggerTests
     {
         var sink = new CollectingSink();
         using var host = Host(sink, 0);
-        var log = new EngineLog(host);
+        var log = new EngineLog(host, TimeProvider.System);
 
         log.Info("bound {tcp} 127.0.0.2:80");
         log.Warning("w");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bouncer.Cli.CommandLine;
 using Bouncer.Cli.Report;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bouncer.Cli.Tests.Report;
 
@@ -33,7 +34,7 @@ public sealed class ReportCommandLineTests
     [Fact]
     public void OptionsAreReadIntoReportOptions()
     {
-        var line = new ReportCommandLine();
+        var line = new ReportCommandLine(TimeProvider.System);
         var result = line.Command.Parse(["--format", "json", "--since", "2025-11-22T14:00:00Z", "--until", "2025-11-22 15:00:00+01:00", "--interval", "1h30m", "--follow", "--refresh", "5s", "a.log", "-", "b.log.1.gz"]);
 
         Assert.Empty(result.Errors);
@@ -50,12 +51,13 @@ public sealed class ReportCommandLineTests
     [Fact]
     public void ASpanAgoIsATime()
     {
-        var line = new ReportCommandLine();
-        var before = DateTime.UtcNow.Ticks;
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var line = new ReportCommandLine(time);
+        var before = time.GetUtcNow().UtcTicks;
 
         var since = line.ToOptions(line.Command.Parse(["--since", "2h", "a.log"])).SinceTicks!.Value;
 
-        Assert.InRange(since, before - TimeSpan.FromHours(2).Ticks - TimeSpan.FromMinutes(1).Ticks, DateTime.UtcNow.Ticks - TimeSpan.FromHours(2).Ticks);
+        Assert.InRange(since, before - TimeSpan.FromHours(2).Ticks - TimeSpan.FromMinutes(1).Ticks, time.GetUtcNow().UtcTicks - TimeSpan.FromHours(2).Ticks);
     }
 
     [Theory]

@@ -229,7 +229,7 @@ public sealed class ReportRunnerTests : IDisposable
     public async Task AMissingFileIsAnErrorThatNamesIt()
     {
         var error = new StringWriter(CultureInfo.InvariantCulture);
-        var runner = new ReportRunner(new ReportOptions { Files = [_directory.File("nope.log")] }, TextWriter.Null, error, () => Stream.Null, false);
+        var runner = new ReportRunner(new ReportOptions { Files = [_directory.File("nope.log")] }, TextWriter.Null, error, () => Stream.Null, false, TimeProvider.System);
 
         Assert.Equal(3, await runner.RunAsync(CancellationToken.None));
         Assert.StartsWith($"bouncer: report: cannot read {_directory.File("nope.log")}: ", error.ToString(), StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed class ReportRunnerTests : IDisposable
     {
         var output = new StringWriter(CultureInfo.InvariantCulture);
         var error = new StringWriter(CultureInfo.InvariantCulture);
-        var status = await new ReportRunner(options, output, error, standardInput ?? (() => Stream.Null), outputIsTerminal: false).RunAsync(CancellationToken.None);
+        var status = await new ReportRunner(options, output, error, standardInput ?? (() => Stream.Null), outputIsTerminal: false, TimeProvider.System).RunAsync(CancellationToken.None);
         Assert.True(status == 0, $"status {status}: {error}");
         Assert.Equal("", error.ToString());
         return output.ToString();

@@ -1,5 +1,6 @@
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bouncer.Engine.Tests.Diagnostics;
 
@@ -9,9 +10,9 @@ public sealed class RateLimitedLogTests
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
     private readonly RecordingLog _log = new();
-    private long _now = 1_000_000;
+    private readonly FakeTimeProvider _time = new();
 
-    private RateLimitedLog Create() => new(_log, Interval, () => _now);
+    private RateLimitedLog Create() => new(_log, Interval, _time);
 
     [Fact]
     public void A_burst_followed_by_quiet_is_counted_once_the_interval_ends()
@@ -24,17 +25,17 @@ public sealed class RateLimitedLogTests
 
         Assert.Equal(["warning: notice 1"], _log.Lines);
 
-        _now += 9_999;
+        _time.Advance(TimeSpan.FromMilliseconds(9_999));
         warnings.Flush();
         Assert.Single(_log.Lines);
 
         // No new event: the interval's end alone brings out the latest notice and how many more there were.
-        _now += 1;
+        _time.Advance(TimeSpan.FromMilliseconds(1));
         warnings.Flush();
         Assert.Equal(["warning: notice 1", "warning: notice 5 (3 more since the last notice)"], _log.Lines);
 
         // Reported once: nothing new, nothing more.
-        _now += 60_000;
+        _time.Advance(TimeSpan.FromMilliseconds(60_000));
         warnings.Flush();
         Assert.Equal(2, _log.Lines.Count);
     }
@@ -51,7 +52,7 @@ public sealed class RateLimitedLogTests
             }
 
             warnings.Flush();
-            _now += 1_000;
+            _time.Advance(TimeSpan.FromMilliseconds(1_000));
         }
 
         warnings.Flush();
@@ -69,7 +70,7 @@ public sealed class RateLimitedLogTests
         var warnings = Create();
         warnings.Warning("key", "first");
         warnings.Warning("key", "second");
-        _now += 10_000;
+        _time.Advance(TimeSpan.FromMilliseconds(10_000));
         warnings.Flush();
 
         Assert.Equal(["warning: first", "warning: second"], _log.Lines);
@@ -83,10 +84,29 @@ public sealed class RateLimitedLogTests
         warnings.Warning("a", "a");
         warnings.Warning("a", "a");
         warnings.Warning("b", "b");
-        _now += 10_000;
+        _time.Advance(TimeSpan.FromMilliseconds(10_000));
         warnings.Flush();
 
         Assert.Equal(["warning: a", "warning: b", "warning: a (1 more since the last notice)"], _log.Lines);
+    }
+
+    [Fact(Timeout = 10_000)]
+    public async Task The_flush_loop_writes_what_was_left_out_once_the_interval_has_ended()
+    {
+        var warnings = Create();
+        using var stop = new CancellationTokenSource();
+        var loop = warnings.RunAsync(TimeSpan.FromMinutes(1), stop.Token);
+        warnings.Warning("key", "notice 1");
+        warnings.Warning("key", "notice 2");
+        warnings.Warning("key", "notice 3");
+
+        // A minute on the log's clock: the loop's timer runs on it too, so the flush comes at once.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await _log.WaitForLinesAsync(2, TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
+        await loop.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(["warning: notice 1", "warning: notice 3 (1 more since the last notice)"], _log.Lines);
     }
 
     [Fact(Timeout = 10_000)]

@@ -2,6 +2,7 @@ using System.Net;
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Rules.Model;
+using Microsoft.Extensions.Time.Testing;
 using static Bouncer.Engine.Tests.Support.RuleBuilder;
 
 namespace Bouncer.Engine.Tests.Diagnostics;
@@ -12,7 +13,7 @@ public sealed class SocketOptionWarningsTests
     public void A_refused_option_of_a_rule_names_the_rule_the_option_and_the_side()
     {
         var log = new RecordingLog();
-        var warnings = new RateLimitedLog(log, TimeSpan.FromHours(1));
+        var warnings = new RateLimitedLog(log, TimeSpan.FromHours(1), new FakeTimeProvider());
         var rule = Pass(3, TestNet.FreeEndPoint(), TestNet.FreeEndPoint());
 
         SocketOptionWarnings.ReportForRule(warnings, rule, null, "client side");
@@ -26,7 +27,7 @@ public sealed class SocketOptionWarningsTests
     public void A_refused_option_of_a_listener_names_the_protocol_and_endpoint()
     {
         var log = new RecordingLog();
-        var warnings = new RateLimitedLog(log, TimeSpan.FromHours(1));
+        var warnings = new RateLimitedLog(log, TimeSpan.FromHours(1), new FakeTimeProvider());
         var key = new ListenerKey(TransportProtocol.Udp, new ListenEndpoint(IPAddress.Parse("127.0.0.2"), 53));
 
         SocketOptionWarnings.ReportForListener(warnings, key, null);

@@ -9,7 +9,7 @@ public sealed class ConnectTimeoutsTests
     [Fact]
     public void The_timeout_cancels_the_connect()
     {
-        var timeouts = new ConnectTimeouts();
+        var timeouts = new ConnectTimeouts(TimeProvider.System);
         using var lease = timeouts.Start(TimeSpan.FromMilliseconds(50), CancellationToken.None);
 
         Assert.True(lease.Token.WaitHandle.WaitOne(Generous));
@@ -18,7 +18,7 @@ public sealed class ConnectTimeoutsTests
     [Fact]
     public void A_stop_cancels_every_pending_connect()
     {
-        var timeouts = new ConnectTimeouts();
+        var timeouts = new ConnectTimeouts(TimeProvider.System);
         using var stop = new CancellationTokenSource();
         using var timed = timeouts.Start(TimeSpan.FromMinutes(5), stop.Token);
         using var untimed = timeouts.Start(TimeSpan.Zero, stop.Token);
@@ -32,7 +32,7 @@ public sealed class ConnectTimeoutsTests
     [Fact]
     public void A_stop_before_the_connect_cancels_it_at_once()
     {
-        var timeouts = new ConnectTimeouts();
+        var timeouts = new ConnectTimeouts(TimeProvider.System);
         using var stop = new CancellationTokenSource();
         stop.Cancel();
 
@@ -44,7 +44,7 @@ public sealed class ConnectTimeoutsTests
     [Fact]
     public void A_reused_source_starts_uncancelled_and_unlinked_from_the_previous_stop()
     {
-        var timeouts = new ConnectTimeouts();
+        var timeouts = new ConnectTimeouts(TimeProvider.System);
         using var stop = new CancellationTokenSource();
         var first = timeouts.Start(TimeSpan.FromMinutes(5), stop.Token);
         var firstToken = first.Token;
@@ -62,7 +62,7 @@ public sealed class ConnectTimeoutsTests
     [Fact]
     public void A_cancelled_source_is_not_reused()
     {
-        var timeouts = new ConnectTimeouts();
+        var timeouts = new ConnectTimeouts(TimeProvider.System);
         using var stop = new CancellationTokenSource();
         var first = timeouts.Start(TimeSpan.FromMinutes(5), stop.Token);
         stop.Cancel();

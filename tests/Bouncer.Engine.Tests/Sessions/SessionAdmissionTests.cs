@@ -11,6 +11,7 @@ using Bouncer.Rules.Environment;
 using Bouncer.Rules.Matching;
 using Bouncer.Rules.Model;
 using static Bouncer.Engine.Tests.Support.RuleBuilder;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bouncer.Engine.Tests.Sessions;
 
@@ -277,14 +278,17 @@ public sealed class SessionAdmissionTests
                 () => snapshot,
                 new RuleMatcher(resolver),
                 new SourceHostCheck(resolver),
-                new LimitRegistry(),
-                new RateLimitedLog(Log, TimeSpan.FromMinutes(10)),
-                new TargetResolver(resolver));
+                new LimitRegistry(Time),
+                new RateLimitedLog(Log, TimeSpan.FromMinutes(10), Time),
+                new TargetResolver(resolver),
+                Time);
         }
 
         public SessionAdmission Admission { get; }
 
         public RecordingLog Log { get; } = new();
+
+        public FakeTimeProvider Time { get; } = new();
 
         public ValueTask<SessionDecision> DecideAsync(TransportProtocol protocol, IPEndPoint client)
         {

@@ -3,32 +3,31 @@ using Bouncer.Engine.Events;
 
 namespace Bouncer.Engine.Tests.Support;
 
-/// <summary>Collects session events; tests wait (bounded) for the ones they expect.</summary>
+/// <summary>Collects session events; tests wait (bounded) for the ones they expect, woken by each new event.</summary>
 internal sealed class RecordingSink : ISessionEventSink
 {
     private readonly ConcurrentQueue<SessionEvent> _events = new();
+    private readonly ChangeSignal _published = new();
 
     public IReadOnlyList<SessionEvent> Events => [.. _events];
 
     public IReadOnlyList<SessionEvent> Closed => [.. _events.Where(e => e.Phase == SessionPhase.Closed)];
 
-    public void Publish(SessionEvent sessionEvent) => _events.Enqueue(sessionEvent);
+    public void Publish(SessionEvent sessionEvent)
+    {
+        _events.Enqueue(sessionEvent);
+        _published.Pulse();
+    }
 
     public async Task<SessionEvent> WaitForAsync(Func<SessionEvent, bool> predicate, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (DateTime.UtcNow < deadline)
+        SessionEvent? found = null;
+        if (!await _published.WaitUntilAsync(() => (found = _events.FirstOrDefault(predicate)) is not null, timeout ?? TimeSpan.FromSeconds(15)))
         {
-            var found = _events.FirstOrDefault(predicate);
-            if (found is not null)
-            {
-                return found;
-            }
-
-            await Task.Delay(20);
+            throw new TimeoutException("expected session event not raised; got: " + string.Join("; ", _events.Select(Describe)));
         }
 
-        throw new TimeoutException("expected session event not raised; got: " + string.Join("; ", _events.Select(Describe)));
+        return found!;
     }
 
     public Task<SessionEvent> WaitForClosedAsync(int ruleNumber, TimeSpan? timeout = null) =>
@@ -36,15 +35,9 @@ internal sealed class RecordingSink : ISessionEventSink
 
     public async Task WaitForCountAsync(Func<SessionEvent, bool> predicate, int count, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (_events.Count(predicate) < count)
+        if (!await _published.WaitUntilAsync(() => _events.Count(predicate) >= count, timeout))
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"expected {count} events, got {_events.Count(predicate)}");
-            }
-
-            await Task.Delay(20);
+            throw new TimeoutException($"expected {count} events, got {_events.Count(predicate)}");
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class AcceptLoopResourceLimitTests
             listener.Key,
             ListenerSocketFactory.Bind(listener),
             services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true),
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time),
             accept: (socket, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
                 ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.TooManyOpenSockets))
                 : socket.AcceptAsync(cancellationToken),
@@ -101,7 +101,7 @@ public sealed class AcceptLoopResourceLimitTests
             listener.Key,
             ListenerSocketFactory.Bind(listener),
             services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true),
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time),
             pause: (_, _) =>
             {
                 Interlocked.Increment(ref pauses);
@@ -167,10 +167,10 @@ public sealed class AcceptLoopResourceLimitTests
             () => snapshot,
             new RuleMatcher(resolver),
             resolver,
-            new LimitRegistry(),
+            new LimitRegistry(options.Time),
             new SessionEventPublisher(new RecordingSink(), log, options.Debug),
-            new SessionTracker(log),
-            new RateLimitedLog(log, TimeSpan.FromMinutes(10)),
+            new SessionTracker(log, options.Time),
+            new RateLimitedLog(log, TimeSpan.FromMinutes(10), options.Time),
             stopping);
     }
 }

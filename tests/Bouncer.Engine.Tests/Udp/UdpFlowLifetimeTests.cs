@@ -19,10 +19,14 @@ public sealed class UdpFlowLifetimeTests
     public async Task An_idle_flow_expires_with_a_Closed_event_carrying_bytes_and_packets_each_way()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1))));
+        var clock = new FakeClock();
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1))),
+            new EngineOptions { Time = clock });
         using var client = new UdpTestClient(ClientHost);
 
         await client.EchoAsync(new byte[100], relay.ListenAt());
+        clock.Advance(TimeSpan.FromSeconds(1));
         var closed = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed, EventWait);
 
         Assert.Equal(EndReason.IoTimeout, closed.Reason);
@@ -77,7 +81,7 @@ public sealed class UdpFlowLifetimeTests
         Assert.Equal(EndReason.Blocked, closed.Reason);
         Assert.Equal(1, closed.Rule.Number);
         Assert.Null(closed.Outgoing);
-        Assert.False(await blocked.ReceivesAnythingWithinAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.False(blocked.HasReceivedAnything); // Not by the time a later client's datagram made the round trip.
         Assert.Equal(1, target.DistinctSenders);
         Assert.DoesNotContain(relay.Events.Events, e => e.Phase == SessionPhase.Opened && e.Client.Equals(blocked.LocalEndPoint));
     }
@@ -86,7 +90,10 @@ public sealed class UdpFlowLifetimeTests
     public async Task No_matching_rule_is_the_implicit_block_and_a_flood_of_blocked_datagrams_is_reported_by_sample_and_count()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        var relay = UdpRelayHarness.Start(RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).FromHost("127.0.0.9")));
+        var clock = new FakeClock();
+        var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).FromHost("127.0.0.9")),
+            new EngineOptions { Time = clock });
         using var client = new UdpTestClient(ClientHost);
 
         for (var i = 0; i < 500; i++)
@@ -94,8 +101,12 @@ public sealed class UdpFlowLifetimeTests
             await client.SendAsync(new byte[] { 1 }, relay.ListenAt());
         }
 
-        await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed, EventWait);
-        await Task.Delay(200);
+        // The clock stands still: one window's sample is published, the rest are counted. A datagram
+        // in the next window is published after all of them (one client, one socket, in order), with the count.
+        await relay.Events.WaitForCountAsync(e => e.Phase == SessionPhase.Closed, 20, EventWait);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await client.SendAsync(new byte[] { 2 }, relay.ListenAt());
+        await relay.Events.WaitForCountAsync(e => e.Phase == SessionPhase.Closed, 21, EventWait);
         await relay.DisposeAsync();
 
         var blocked = relay.Events.Events.Where(e => e.Phase == SessionPhase.Closed).ToList();
@@ -112,8 +123,11 @@ public sealed class UdpFlowLifetimeTests
     public async Task Session_max_counts_live_flows_and_frees_a_place_when_one_expires()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
-            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1)) with { Limits = new SessionLimits(2, null, null, null) }));
+        var clock = new FakeClock();
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(
+                UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint).WithIdle(TimeSpan.FromSeconds(1)) with { Limits = new SessionLimits(2, null, null, null) }),
+            new EngineOptions { Time = clock });
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(ClientHost);
         using var third = new UdpTestClient(ClientHost);
@@ -123,12 +137,15 @@ public sealed class UdpFlowLifetimeTests
         await third.SendAsync("3"u8.ToArray(), relay.ListenAt());
         var refused = await relay.Events.WaitForAsync(e => e.Reason == EndReason.SessionLimitReached, EventWait);
 
+        await second.EchoAsync("2 again"u8.ToArray(), relay.ListenAt());
+
         Assert.Equal(third.LocalEndPoint, refused.Client);
         Assert.Equal("session.max", refused.ErrorDetail);
-        Assert.False(await third.ReceivesAnythingWithinAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.False(third.HasReceivedAnything); // Not by the time a later datagram made the round trip.
         Assert.Contains(relay.Log.Lines, n => n.Contains("session.max reached, refusing udp client", StringComparison.Ordinal));
 
         // Once the two flows have expired, the third client gets a place.
+        clock.Advance(TimeSpan.FromSeconds(1));
         await relay.Events.WaitForAsync(e => e.Reason == EndReason.IoTimeout && e.Client.Equals(second.LocalEndPoint), EventWait);
         await relay.Events.WaitForAsync(e => e.Reason == EndReason.IoTimeout && e.Client.Equals(first.LocalEndPoint), EventWait);
         await third.EchoAsync("3 again"u8.ToArray(), relay.ListenAt());
@@ -158,8 +175,10 @@ public sealed class UdpFlowLifetimeTests
     public async Task Session_throttle_limits_new_flows_per_period()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
-            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Limits = new SessionLimits(null, new Throttle(2, TimeSpan.FromMinutes(1)), null, null) }));
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(
+                UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { Limits = new SessionLimits(null, new Throttle(2, TimeSpan.FromMinutes(1)), null, null) }),
+            new EngineOptions { Time = new FakeClock() });
         using var first = new UdpTestClient(ClientHost);
         using var second = new UdpTestClient(ClientHost);
         using var third = new UdpTestClient(OtherClientHost);
@@ -180,8 +199,9 @@ public sealed class UdpFlowLifetimeTests
     public async Task Bandwidth_drops_client_datagrams_over_the_rules_rate()
     {
         await using var target = new UdpEchoTarget(TargetHost);
-        await using var relay = UdpRelayHarness.Start(RuleBuilder.Table(
-            UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { BandwidthBytesPerSecond = 1000 }));
+        await using var relay = UdpRelayHarness.Start(
+            RuleBuilder.Table(UdpRules.Pass(1, new IPEndPoint(Listen, 0), target.EndPoint) with { BandwidthBytesPerSecond = 1000 }),
+            new EngineOptions { Time = new FakeClock() });
         using var client = new UdpTestClient(ClientHost);
 
         // One 1000-byte datagram is a second's worth; 20 sent at once cannot all pass.
@@ -191,7 +211,7 @@ public sealed class UdpFlowLifetimeTests
         }
 
         await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Opened, EventWait);
-        await Task.Delay(200);
+        await relay.WaitForLiveAsync(flows => flows.Sum(f => f.Counters.PacketsFromClient) == 20, EventWait);
         await relay.Relay.StopAsync();
         var closed = await relay.Events.WaitForAsync(e => e.Phase == SessionPhase.Closed, EventWait);
 

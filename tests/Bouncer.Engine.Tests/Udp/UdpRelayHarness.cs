@@ -5,6 +5,7 @@ using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Listening;
 using Bouncer.Engine.Sessions;
+using Bouncer.Engine.State;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Engine.Udp;
 using Bouncer.Rules.Environment;
@@ -42,6 +43,29 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
     /// <summary>Live sessions (flows) the tracker holds.</summary>
     public int Sessions => _tracker.Count;
 
+    /// <summary>The open flows as the state dump shows them, with their counters.</summary>
+    public IReadOnlyList<LiveSession> Live => _tracker.Describe();
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds of the open flows, rechecking every few
+    /// milliseconds; throws after <paramref name="timeout"/>. For counts no event reports.
+    /// </summary>
+    public async Task WaitForLiveAsync(Func<IReadOnlyList<LiveSession>, bool> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!condition(Live))
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5), deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException("the open flows never reached the expected state");
+            }
+        }
+    }
+
     /// <summary>Where clients send: the listener's address (or <paramref name="reachedAt"/> for a wildcard) and bound port.</summary>
     public IPEndPoint ListenAt(IPAddress? reachedAt = null) => new(reachedAt ?? Relay.LocalEndPoint.Address, Relay.LocalEndPoint.Port);
 
@@ -52,8 +76,8 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
         var log = new RecordingLog();
         var stopping = new CancellationTokenSource();
         resolver ??= new FakeResolver();
-        var limits = new LimitRegistry();
-        var tracker = new SessionTracker(log);
+        var limits = new LimitRegistry(options.Time);
+        var tracker = new SessionTracker(log, options.Time);
         var snapshot = new ListenerSnapshot(table, ImmutableDictionary<ListenerKey, IListenerService>.Empty);
         var services = new EngineServices(
             options,
@@ -63,12 +87,12 @@ internal sealed class UdpRelayHarness : IAsyncDisposable
             limits,
             new SessionEventPublisher(events, log, options.Debug),
             tracker,
-            new RateLimitedLog(log, TimeSpan.FromSeconds(10)),
+            new RateLimitedLog(log, TimeSpan.FromSeconds(10), options.Time),
             stopping.Token);
         var listener = table.Listeners.Single(l => l.Protocol == TransportProtocol.Udp);
         var relay = (UdpRelay)new UdpListenerServiceFactory(services).Create(listener.Key, ListenerSocketFactory.Bind(listener));
         relay.Start();
-        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100)).RunAsync(stopping.Token);
+        var sweeper = new SessionSweeper(tracker, limits, TimeSpan.FromMilliseconds(100), options.Time).RunAsync(stopping.Token);
         return new UdpRelayHarness(relay, events, log, stopping, tracker, sweeper);
     }
 
