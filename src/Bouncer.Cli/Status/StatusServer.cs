@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Bouncer.Engine.Net;
 using System.Text;
+using Bouncer.Engine.Net;
 
 namespace Bouncer.Cli.Status;
 
