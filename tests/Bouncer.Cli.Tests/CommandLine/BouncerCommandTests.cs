@@ -1,24 +1,21 @@
-using System.Globalization;
 using Bouncer.Cli.CommandLine;
+using Bouncer.Cli.Tests.Support;
 
 namespace Bouncer.Cli.Tests.CommandLine;
 
 public sealed class BouncerCommandTests
 {
-    private readonly StringWriter _output = new(CultureInfo.InvariantCulture);
-    private readonly StringWriter _error = new(CultureInfo.InvariantCulture);
-    private DaemonOptions? _verified;
-    private DaemonOptions? _ran;
+    private readonly RecordingCommandLine _cli = new();
 
     [Fact]
     public async Task NoArgumentsRunsTheDaemonWithDefaults()
     {
-        Assert.Equal(0, await RunAsync());
+        Assert.Equal(0, await _cli.RunAsync());
 
-        Assert.Null(_verified);
-        Assert.Equal(new DaemonOptions(), _ran);
-        Assert.Equal("/etc/bouncer.conf", _ran!.ConfigPath);
-        Assert.Equal(TimeSpan.FromSeconds(30), _ran.DrainTimeout);
+        Assert.Null(_cli.Verified);
+        Assert.Equal(new DaemonOptions(), _cli.Ran);
+        Assert.Equal("/etc/bouncer.conf", _cli.Ran!.ConfigPath);
+        Assert.Equal(TimeSpan.FromSeconds(30), _cli.Ran.DrainTimeout);
     }
 
     [Theory]
@@ -26,9 +23,9 @@ public sealed class BouncerCommandTests
     [InlineData("--config")]
     public async Task ConfigNamesTheRuleFile(string flag)
     {
-        await RunAsync(flag, "/srv/rules.conf");
+        await _cli.RunAsync(flag, "/srv/rules.conf");
 
-        Assert.Equal("/srv/rules.conf", _ran!.ConfigPath);
+        Assert.Equal("/srv/rules.conf", _cli.Ran!.ConfigPath);
     }
 
     [Theory]
@@ -36,10 +33,10 @@ public sealed class BouncerCommandTests
     [InlineData("--verify")]
     public async Task VerifyRunsTheCheckNotTheDaemon(string flag)
     {
-        Assert.Equal(17, await RunAsync(flag, "-f", "x.conf"));
+        Assert.Equal(17, await _cli.RunAsync(flag, "-f", "x.conf"));
 
-        Assert.Null(_ran);
-        Assert.Equal("x.conf", _verified!.ConfigPath);
+        Assert.Null(_cli.Ran);
+        Assert.Equal("x.conf", _cli.Verified!.ConfigPath);
     }
 
     [Theory]
@@ -48,9 +45,9 @@ public sealed class BouncerCommandTests
     [InlineData("-d", "0", 0)]
     public async Task DebugLevel(string flag, string value, int expected)
     {
-        await RunAsync(flag, value);
+        await _cli.RunAsync(flag, value);
 
-        Assert.Equal(expected, _ran!.Debug);
+        Assert.Equal(expected, _cli.Ran!.Debug);
     }
 
     [Theory]
@@ -58,31 +55,31 @@ public sealed class BouncerCommandTests
     [InlineData("--pidfile")]
     public async Task PidFile(string flag)
     {
-        await RunAsync(flag, "/run/bouncer.pid");
+        await _cli.RunAsync(flag, "/run/bouncer.pid");
 
-        Assert.Equal("/run/bouncer.pid", _ran!.PidFile);
+        Assert.Equal("/run/bouncer.pid", _cli.Ran!.PidFile);
     }
 
     [Fact]
     public async Task EveryDaemonOption()
     {
-        await RunAsync("-n", "--log", "/var/log/bouncer.log", "--log-format", "json", "--watch", "--drain-timeout", "5", "--max-udp-flows", "1000");
+        await _cli.RunAsync("-n", "--log", "/var/log/bouncer.log", "--log-format", "json", "--watch", "--drain-timeout", "5", "--max-udp-flows", "1000");
 
-        Assert.True(_ran!.NoKeepAlive);
-        Assert.Equal("/var/log/bouncer.log", _ran.LogFile);
-        Assert.Equal(LogFormat.Json, _ran.LogFormat);
-        Assert.True(_ran.Watch);
-        Assert.Equal(TimeSpan.FromSeconds(5), _ran.DrainTimeout);
-        Assert.Equal(1000, _ran.MaxUdpFlows);
+        Assert.True(_cli.Ran!.NoKeepAlive);
+        Assert.Equal("/var/log/bouncer.log", _cli.Ran.LogFile);
+        Assert.Equal(LogFormat.Json, _cli.Ran.LogFormat);
+        Assert.True(_cli.Ran.Watch);
+        Assert.Equal(TimeSpan.FromSeconds(5), _cli.Ran.DrainTimeout);
+        Assert.Equal(1000, _cli.Ran.MaxUdpFlows);
     }
 
     [Fact]
     public async Task BarefootStyleBundledLetters()
     {
-        await RunAsync("-Vn", "-f", "b.conf");
+        await _cli.RunAsync("-Vn", "-f", "b.conf");
 
-        Assert.Equal("b.conf", _verified!.ConfigPath);
-        Assert.True(_verified.NoKeepAlive);
+        Assert.Equal("b.conf", _cli.Verified!.ConfigPath);
+        Assert.True(_cli.Verified.NoKeepAlive);
     }
 
     [Theory]
@@ -98,12 +95,12 @@ public sealed class BouncerCommandTests
     [InlineData("stray-argument")]
     public async Task BadUsageExitsWithTwoAndExplains(params string[] args)
     {
-        Assert.Equal(2, await RunAsync(args));
+        Assert.Equal(2, await _cli.RunAsync(args));
 
-        Assert.Null(_ran);
-        Assert.Null(_verified);
-        Assert.StartsWith("bouncer: ", _error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("bouncer --help", _error.ToString(), StringComparison.Ordinal);
+        Assert.Null(_cli.Ran);
+        Assert.Null(_cli.Verified);
+        Assert.StartsWith("bouncer: ", _cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("bouncer --help", _cli.Error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -112,9 +109,9 @@ public sealed class BouncerCommandTests
     [InlineData("0.0.0.0:80", "0.0.0.0:80")]
     public async Task StatusTakesALiteralAddressAndPort(string value, string expected)
     {
-        Assert.Equal(0, await RunAsync("--status", value));
+        Assert.Equal(0, await _cli.RunAsync("--status", value));
 
-        Assert.Equal(System.Net.IPEndPoint.Parse(expected), _ran!.Status);
+        Assert.Equal(System.Net.IPEndPoint.Parse(expected), _cli.Ran!.Status);
     }
 
     [Theory]
@@ -128,28 +125,28 @@ public sealed class BouncerCommandTests
     [InlineData("127.0.0.1:http", "'http' is not a port 1-65535")]
     public async Task ABadStatusAddressIsAUsageErrorSayingWhatIsWrong(string value, string problem)
     {
-        Assert.Equal(2, await RunAsync("--status", value));
+        Assert.Equal(2, await _cli.RunAsync("--status", value));
 
-        Assert.Null(_ran);
-        Assert.Contains("--status must be ADDRESS:PORT", _error.ToString(), StringComparison.Ordinal);
-        Assert.Contains(problem, _error.ToString(), StringComparison.Ordinal);
+        Assert.Null(_cli.Ran);
+        Assert.Contains("--status must be ADDRESS:PORT", _cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Contains(problem, _cli.Error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task NoStatusOptionServesNoStatus()
     {
-        await RunAsync();
+        await _cli.RunAsync();
 
-        Assert.Null(_ran!.Status);
+        Assert.Null(_cli.Ran!.Status);
     }
 
     [Fact]
     public async Task DetachFlagIsAcceptedWithAnExplanation()
     {
-        Assert.Equal(0, await RunAsync("-D"));
+        Assert.Equal(0, await _cli.RunAsync("-D"));
 
-        Assert.NotNull(_ran);
-        Assert.Contains(BouncerCommand.DetachNotice, _error.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(_cli.Ran);
+        Assert.Contains(BouncerCommand.DetachNotice, _cli.Error.ToString(), StringComparison.Ordinal);
         Assert.Contains("foreground", BouncerCommand.DetachNotice, StringComparison.Ordinal);
     }
 
@@ -158,10 +155,10 @@ public sealed class BouncerCommandTests
     [InlineData("-N")]
     public async Task ProcessCountIsAcceptedWithAnExplanation(params string[] args)
     {
-        Assert.Equal(0, await RunAsync(args));
+        Assert.Equal(0, await _cli.RunAsync(args));
 
-        Assert.NotNull(_ran);
-        Assert.Contains(BouncerCommand.ProcessCountNotice, _error.ToString(), StringComparison.Ordinal);
+        Assert.NotNull(_cli.Ran);
+        Assert.Contains(BouncerCommand.ProcessCountNotice, _cli.Error.ToString(), StringComparison.Ordinal);
         Assert.Contains("one process", BouncerCommand.ProcessCountNotice, StringComparison.Ordinal);
     }
 
@@ -170,10 +167,10 @@ public sealed class BouncerCommandTests
     [InlineData("--version")]
     public async Task VersionPrintsTheVersionAndRunsNothing(string flag)
     {
-        Assert.Equal(0, await RunAsync(flag));
+        Assert.Equal(0, await _cli.RunAsync(flag));
 
-        Assert.Null(_ran);
-        Assert.Matches(@"^\d+\.\d+\.\d+", _output.ToString());
+        Assert.Null(_cli.Ran);
+        Assert.Matches(@"^\d+\.\d+\.\d+", _cli.Output.ToString());
     }
 
     [Theory]
@@ -181,10 +178,10 @@ public sealed class BouncerCommandTests
     [InlineData("--help")]
     public async Task HelpListsBarefootsLettersAndRunsNothing(string flag)
     {
-        Assert.Equal(0, await RunAsync(flag));
+        Assert.Equal(0, await _cli.RunAsync(flag));
 
-        Assert.Null(_ran);
-        var help = _output.ToString();
+        Assert.Null(_cli.Ran);
+        var help = _cli.Output.ToString();
         foreach (var option in new[] { "-f, --config", "-d, --debug", "-V, --verify", "-p, --pidfile", "-n", "--log <FILE>", "--log-format", "--watch", "--drain-timeout", "--max-udp-flows", "-v, --version" })
         {
             Assert.Contains(option, help, StringComparison.Ordinal);
@@ -198,23 +195,7 @@ public sealed class BouncerCommandTests
             (_, _, _) => throw new InvalidOperationException("bug"),
             (_, _, _, _) => Task.FromResult(0)));
 
-        Assert.Equal(70, await command.RunAsync(["-V"], _output, _error));
-        Assert.Contains("internal error", _error.ToString(), StringComparison.Ordinal);
-    }
-
-    private Task<int> RunAsync(params string[] args)
-    {
-        var command = new BouncerCommand(new BouncerActions(
-            (options, _, _) =>
-            {
-                _verified = options;
-                return 17;
-            },
-            (options, _, _, _) =>
-            {
-                _ran = options;
-                return Task.FromResult(0);
-            }));
-        return command.RunAsync(args, _output, _error);
+        Assert.Equal(70, await command.RunAsync(["-V"], _cli.Output, _cli.Error));
+        Assert.Contains("internal error", _cli.Error.ToString(), StringComparison.Ordinal);
     }
 }

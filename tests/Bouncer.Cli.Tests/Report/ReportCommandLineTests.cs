@@ -1,5 +1,5 @@
-using System.Globalization;
 using Bouncer.Cli.CommandLine;
+using Bouncer.Cli.Tests.Support;
 using Bouncer.Cli.Report;
 using Microsoft.Extensions.Time.Testing;
 
@@ -8,27 +8,24 @@ namespace Bouncer.Cli.Tests.Report;
 /// <summary>The <c>report</c> subcommand's options, and that the root command's options still run the daemon and the check.</summary>
 public sealed class ReportCommandLineTests
 {
-    private readonly StringWriter _output = new(CultureInfo.InvariantCulture);
-    private readonly StringWriter _error = new(CultureInfo.InvariantCulture);
-    private DaemonOptions? _verified;
-    private DaemonOptions? _ran;
+    private readonly RecordingCommandLine _cli = new();
 
     [Fact]
     public async Task RootOptionsStillRunTheDaemon()
     {
-        Assert.Equal(0, await RunAsync("-f", "report"));
+        Assert.Equal(0, await _cli.RunAsync("-f", "report"));
 
-        Assert.Equal("report", _ran!.ConfigPath);
-        Assert.Null(_verified);
+        Assert.Equal("report", _cli.Ran!.ConfigPath);
+        Assert.Null(_cli.Verified);
     }
 
     [Fact]
     public async Task RootCheckStillRuns()
     {
-        Assert.Equal(17, await RunAsync("-V", "-f", "rules.conf"));
+        Assert.Equal(17, await _cli.RunAsync("-V", "-f", "rules.conf"));
 
-        Assert.Equal("rules.conf", _verified!.ConfigPath);
-        Assert.Null(_ran);
+        Assert.Equal("rules.conf", _cli.Verified!.ConfigPath);
+        Assert.Null(_cli.Ran);
     }
 
     [Fact]
@@ -67,16 +64,16 @@ public sealed class ReportCommandLineTests
     [InlineData("--format", "xml", "Cannot parse argument 'xml'")]
     public async Task BadValuesAreUsageErrors(string option, string value, string message)
     {
-        Assert.Equal(2, await RunAsync("report", option, value, "a.log"));
+        Assert.Equal(2, await _cli.RunAsync("report", option, value, "a.log"));
 
-        Assert.Contains(message, _error.ToString(), StringComparison.Ordinal);
-        Assert.Null(_ran);
+        Assert.Contains(message, _cli.Error.ToString(), StringComparison.Ordinal);
+        Assert.Null(_cli.Ran);
     }
 
     [Fact]
     public async Task AtLeastOneFileIsNeeded()
     {
-        Assert.Equal(2, await RunAsync("report"));
+        Assert.Equal(2, await _cli.RunAsync("report"));
     }
 
     [Theory]
@@ -99,21 +96,5 @@ public sealed class ReportCommandLineTests
     public void NotSpans(string text)
     {
         Assert.Null(ReportTime.ParseSpan(text));
-    }
-
-    private Task<int> RunAsync(params string[] args)
-    {
-        var command = new BouncerCommand(new BouncerActions(
-            (options, _, _) =>
-            {
-                _verified = options;
-                return 17;
-            },
-            (options, _, _, _) =>
-            {
-                _ran = options;
-                return Task.FromResult(0);
-            }));
-        return command.RunAsync(args, _output, _error);
     }
 }
