@@ -1,14 +1,15 @@
 using System.Buffers.Text;
 using System.IO.Enumeration;
+using Bouncer.Engine.Net;
 using Microsoft.Win32.SafeHandles;
 
 namespace Bouncer.Cli.Status;
 
 /// <summary>
 /// The process metrics Prometheus' own clients export under the standard names (open and maximum
-/// descriptors, resident memory, CPU seconds), read from <c>/proc/self</c> and the runtime at
-/// scrape time, into a stack buffer, so a scrape leaves next to no garbage (in a daemon that
-/// otherwise allocates nothing, garbage only grows the heap until the first collection).
+/// descriptors, resident memory, CPU seconds), read from <c>/proc/self</c>, getrlimit and the
+/// runtime at scrape time, into stack buffers, so a scrape leaves next to no garbage (in a daemon
+/// that otherwise allocates nothing, garbage only grows the heap until the first collection).
 /// prometheus-net's DotNetStats is not used: it names descriptors <c>process_open_handles</c>,
 /// which the usual dashboards do not know, and adds .NET GC series.
 /// </summary>
@@ -37,20 +38,8 @@ internal static class ProcessStatistics
         }
     }
 
-    /// <summary>The soft limit on descriptors ("Max open files" of /proc/self/limits); -1 when unreadable or unlimited.</summary>
-    public static long MaxDescriptors()
-    {
-        Span<byte> buffer = stackalloc byte[4096];
-        var text = Read("/proc/self/limits", buffer);
-        var line = text.IndexOf("Max open files"u8);
-        if (line < 0)
-        {
-            return -1;
-        }
-
-        var rest = text[(line + "Max open files".Length)..].TrimStart(" "u8);
-        return Utf8Parser.TryParse(rest, out long limit, out _) ? limit : -1;
-    }
+    /// <summary>The soft limit on descriptors; -1 when there is none.</summary>
+    public static long MaxDescriptors() => DescriptorLimit.Current() is var limit && limit != long.MaxValue ? limit : -1;
 
     /// <summary>Resident memory in bytes: the second field of /proc/self/statm, in pages; -1 when unreadable.</summary>
     public static long ResidentBytes()

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Bouncer.Engine.Net;
 
@@ -13,9 +12,8 @@ namespace Bouncer.Engine.Net;
 /// exact without bookkeeping: Linux gives out the lowest free number, so a new descriptor at
 /// number n means 0 to n-1 are all taken.
 /// </summary>
-internal sealed partial class DescriptorHeadroom
+internal sealed class DescriptorHeadroom
 {
-    private const int ResourceNoFile = 7; // RLIMIT_NOFILE on Linux
     private const int MaxReserve = 32;
 
     private readonly long _firstReserved;
@@ -28,7 +26,7 @@ internal sealed partial class DescriptorHeadroom
     }
 
     /// <summary>This process's soft limit, read once; no reserve where there is no such limit to read.</summary>
-    public static DescriptorHeadroom ForThisProcess { get; } = new(ReadLimit());
+    public static DescriptorHeadroom ForThisProcess { get; } = new(DescriptorLimit.Current());
 
     /// <summary>How many descriptors are kept free.</summary>
     public int Reserve { get; }
@@ -50,26 +48,5 @@ internal sealed partial class DescriptorHeadroom
 
         socket.Dispose();
         throw new SocketException((int)SocketError.TooManyOpenSockets);
-    }
-
-    private static long ReadLimit()
-    {
-        if (!OperatingSystem.IsLinux() || GetLimit(ResourceNoFile, out var limit) != 0 || limit.Current > long.MaxValue)
-        {
-            return long.MaxValue;
-        }
-
-        return (long)limit.Current;
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
-    private static partial int GetLimit(int resource, out ResourceLimit limit);
-
-    /// <summary>struct rlimit: rlim_t is an unsigned long.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct ResourceLimit
-    {
-        public nuint Current;
-        public nuint Maximum;
     }
 }
