@@ -15,7 +15,12 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
     public IReadOnlyList<IPAddress>? GetInterfaceAddresses(string name) =>
         ReadInterfaces().GetValueOrDefault(name);
 
-    public INetworkEnvironment Snapshot() => new SystemNetworkSnapshot(ReadInterfaces, ResolveHost);
+    /// <summary>A view read once per check or reload; the host's own name is read once for it too.</summary>
+    public INetworkEnvironment Snapshot()
+    {
+        var ownName = Dns.GetHostName();
+        return new SystemNetworkSnapshot(ReadInterfaces, hostname => ResolveHost(hostname, ownName));
+    }
 
     /// <summary>Every interface with its addresses (IPv6 link-local left out): one pass over the OS's tables.</summary>
     internal static IReadOnlyDictionary<string, IReadOnlyList<IPAddress>> ReadInterfaces()
@@ -32,7 +37,9 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
         return interfaces;
     }
 
-    public IReadOnlyList<IPAddress> ResolveHost(string hostname)
+    public IReadOnlyList<IPAddress> ResolveHost(string hostname) => ResolveHost(hostname, Dns.GetHostName());
+
+    private static IReadOnlyList<IPAddress> ResolveHost(string hostname, string ownName)
     {
         // Dns is kept where it answers differently: it throws the exception that says why a name
         // cannot be looked up, and it adds every interface address to the host's own name. The
@@ -40,7 +47,7 @@ public sealed class SystemNetworkEnvironment : INetworkEnvironment, INameResolve
         if (!OperatingSystem.IsLinux()
             || hostname.Length is 0 or > MaxHostnameLength
             || hostname.Contains('\0', StringComparison.Ordinal)
-            || string.Equals(hostname, Dns.GetHostName(), StringComparison.OrdinalIgnoreCase))
+            || string.Equals(hostname, ownName, StringComparison.OrdinalIgnoreCase))
         {
             try
             {
