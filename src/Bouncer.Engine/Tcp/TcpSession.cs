@@ -182,6 +182,22 @@ internal sealed class TcpSession : ITrackedSession
             connected = new ConnectResult(null, null, null, EndReason.AdministrativeTermination, null);
         }
 
+        // The client's socket joins its target's (on the epoll transport, the same waiting thread).
+        TcpChannel? clientChannel = null;
+        if (connected.Connected)
+        {
+            try
+            {
+                clientChannel = _services.Transport.Accept(_client, connected.Channel!);
+            }
+            catch (SocketException exception)
+            {
+                connected.Channel!.Reset();
+                var failure = SocketErrorClassifier.Classify(exception);
+                connected = new ConnectResult(null, connected.Target, connected.Outgoing, EndReason.LocalResourceLimit, failure.Detail);
+            }
+        }
+
         // Nothing waits on the token any more: unlink it from the engine's now rather than keep the
         // linked source and its registration (about 200 bytes) for the life of the session. A
         // Terminate from here on is caught by the _terminateReason check below or reaches the splice.
@@ -203,8 +219,8 @@ internal sealed class TcpSession : ITrackedSession
         var withPayload = _services.Events.WantsData(rule, settings.Debug);
         var bandwidth = _services.Limits.BandwidthFor(rule);
         var splice = new TcpSplice(
-            _client,
-            connected.Socket!,
+            clientChannel!,
+            connected.Channel!,
             rule.Timeouts,
             _services.Time,
             bandwidth,

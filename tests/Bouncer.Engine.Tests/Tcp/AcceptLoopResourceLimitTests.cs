@@ -41,7 +41,7 @@ public sealed class AcceptLoopResourceLimitTests
             listener.Key,
             ListenerSocketFactory.Bind(listener),
             services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time),
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
             accept: (socket, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
                 ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.TooManyOpenSockets))
                 : socket.AcceptAsync(cancellationToken),
@@ -101,7 +101,7 @@ public sealed class AcceptLoopResourceLimitTests
             listener.Key,
             ListenerSocketFactory.Bind(listener),
             services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time),
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
             pause: (_, _) =>
             {
                 Interlocked.Increment(ref pauses);
