@@ -14,14 +14,15 @@ namespace Bouncer.Engine.Epoll;
 /// made on first use, one per processor, and wait in epoll_wait, costing nothing, while there is
 /// no socket to serve.
 /// </remarks>
-internal sealed class EpollTcpTransport : TcpTransport
+internal sealed class EpollTcpTransport : TcpTransport, IDisposable
 {
     private static readonly Lazy<EpollTcpTransport> s_shared = new(() => new EpollTcpTransport(Environment.ProcessorCount));
 
     private readonly EpollLoop[] _loops;
     private uint _next;
 
-    private EpollTcpTransport(int loops)
+    /// <param name="loops">Threads, each with its own epoll set; tests make their own transport to count its registrations.</param>
+    internal EpollTcpTransport(int loops)
     {
         _loops = new EpollLoop[Math.Max(1, loops)];
         for (var i = 0; i < _loops.Length; i++)
@@ -74,6 +75,15 @@ internal sealed class EpollTcpTransport : TcpTransport
         {
             channel.Detach();
             throw;
+        }
+    }
+
+    /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
+    public void Dispose()
+    {
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
         }
     }
 

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bouncer.Engine.Epoll;
+using Bouncer.Engine.Tcp;
+using Bouncer.Engine.Tests.Support;
+
+namespace Bouncer.Engine.Tests.Epoll;
+
+/// <summary>The epoll transport on its own, with a transport of the test's own so its registrations can be counted.</summary>
+public sealed class EpollTcpTransportTests : IDisposable
+{
+    private readonly EpollTcpTransport _transport = new(loops: 2);
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
+
+    public void Dispose()
+    {
+        _transport.Dispose();
+        _timeout.Dispose();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.2", 1)]
+    [InlineData("127.1.2.3", 65535)]
+    [InlineData("::1", 8080)]
+    [InlineData("fe80::1%3", 443)]
+    public void Socket_addresses_are_written_and_read_as_Linux_lays_them_out(string address, int port)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Parse(address), port);
+        Span<byte> buffer = stackalloc byte[28];
+
+        var length = EpollCalls.WriteAddress(endpoint, buffer);
+
+        Assert.Equal(endpoint.AddressFamily == AddressFamily.InterNetwork ? 16 : 28, length);
+        var read = EpollCalls.ReadAddress(buffer[..length]);
+        Assert.Equal(endpoint, read);
+        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            Assert.Equal(endpoint.Address.ScopeId, read!.Address.ScopeId);
+        }
+    }
+
+    [LinuxFact]
+    public async Task Connects_reports_the_address_the_peer_sees_and_moves_data_both_ways()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        using var channel = await _transport.ConnectAsync(socket, (IPEndPoint)listener.LocalEndPoint!, _timeout.Token);
+        using var peer = await listener.AcceptAsync(_timeout.Token);
+
+        Assert.Equal(peer.RemoteEndPoint, _transport.LocalEndPoint(socket));
+        Assert.Equal(1, _transport.Registered);
+
+        await peer.SendAsync(Encoding.ASCII.GetBytes("ping"), SocketFlags.None, _timeout.Token);
+        var buffer = new byte[16];
+        var read = await channel.ReceiveAsync(buffer).AsTask().WaitAsync(_timeout.Token);
+        Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, read));
+
+        Assert.Equal(4, channel.Socket.Send(Encoding.ASCII.GetBytes("pong"), SocketFlags.None, out var error));
+        Assert.Equal(SocketError.Success, error);
+        Assert.Equal("pong", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(peer, 4, _timeout.Token)));
+    }
+
+    [LinuxFact]
+    public async Task End_of_stream_that_came_with_the_last_data_is_not_missed()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var channel = await _transport.ConnectAsync(socket, (IPEndPoint)listener.LocalEndPoint!, _timeout.Token);
+        using var peer = await listener.AcceptAsync(_timeout.Token);
+
+        // Data and FIN arrive together: one edge, and the read that takes the data leaves the FIN queued.
+        await peer.SendAsync(Encoding.ASCII.GetBytes("last"), SocketFlags.None, _timeout.Token);
+        peer.Shutdown(SocketShutdown.Send);
+        await channel.WaitReadableAsync().AsTask().WaitAsync(_timeout.Token);
+        var buffer = new byte[16];
+        Assert.Equal(4, channel.Socket.Receive(buffer, SocketFlags.None, out _));
+
+        await channel.WaitReadableAsync().AsTask().WaitAsync(_timeout.Token);
+        Assert.Equal(0, channel.Socket.Receive(buffer, SocketFlags.None, out var error));
+        Assert.Equal(SocketError.Success, error);
+    }
+
+    [LinuxFact]
+    public async Task A_refused_connect_throws_and_leaves_nothing_registered()
+    {
+        var closedPort = TestNet.FreeEndPoint(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var failure = await Assert.ThrowsAsync<SocketException>(() => _transport.ConnectAsync(socket, closedPort, _timeout.Token).AsTask());
+
+        Assert.Equal(SocketError.ConnectionRefused, failure.SocketErrorCode);
+        Assert.Equal(0, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task A_cancelled_connect_throws_OperationCanceled_and_leaves_nothing_registered()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
+        using var silent = Listen(TestNet.NextAddress(), backlog: 0);
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                try
+                {
+                    await filler.ConnectAsync(silent.LocalEndPoint!, attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var cancel = new CancellationTokenSource();
+            var connecting = _transport.ConnectAsync(socket, (IPEndPoint)silent.LocalEndPoint!, cancel.Token).AsTask();
+            Assert.False(connecting.IsCompleted);
+            Assert.Equal(1, _transport.Registered);
+
+            await cancel.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting.WaitAsync(_timeout.Token));
+            Assert.Equal(0, _transport.Registered);
+        }
+        finally
+        {
+            fillers.ForEach(filler => filler.Dispose());
+        }
+    }
+
+    [LinuxFact]
+    public async Task Closing_a_channel_fails_its_pending_wait_and_frees_its_registration()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var channel = await _transport.ConnectAsync(socket, (IPEndPoint)listener.LocalEndPoint!, _timeout.Token);
+        using var peer = await listener.AcceptAsync(_timeout.Token);
+        var client = _transport.Accept(peer, channel);
+        Assert.Equal(2, _transport.Registered);
+        var waiting = channel.WaitReadableAsync().AsTask();
+
+        channel.Reset();
+        client.Dispose();
+
+        var failure = await Assert.ThrowsAsync<SocketException>(() => waiting.WaitAsync(_timeout.Token));
+        Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
+        Assert.Equal(0, _transport.Registered);
+    }
+
+    private static Socket Listen(IPAddress address, int backlog = 16)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, 0));
+        listener.Listen(backlog);
+        return listener;
+    }
+}
