@@ -18,6 +18,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
 {
     private static readonly Lazy<EpollTcpTransport> s_shared = new(() => new EpollTcpTransport(Environment.ProcessorCount));
 
+    private static readonly bool s_split = Environment.GetEnvironmentVariable("BOUNCER_EPOLL_SPLIT") == "1";
     private readonly EpollLoop[] _loops;
     private uint _next;
 
@@ -91,6 +92,11 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     {
         client.Blocking = false;
         var loop = ((EpollTcpChannel)target).Loop;
+        if (s_split)
+        {
+            loop = _loops[(int)(Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+        }
+
         return new EpollTcpChannel(client, loop.Register(client, awaitingConnect: false));
     }
 

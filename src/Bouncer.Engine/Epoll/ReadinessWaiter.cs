@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
 namespace Bouncer.Engine.Epoll;
@@ -118,6 +119,20 @@ internal sealed class ReadinessWaiter : IValueTaskSource<int>
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
 
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    /// <remarks>
+    /// A wait that completed between <see cref="WaitAsync"/> returning and its awaiter registering
+    /// (a loopback connect often does) continues here on the awaiting thread: the default, a hop
+    /// to the thread pool, woke a pool thread for most connections. The awaiter's execution
+    /// context is the current one, so nothing needs restoring.
+    /// </remarks>
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        if (_core.GetStatus(token) != ValueTaskSourceStatus.Pending && RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            continuation(state);
+            return;
+        }
+
         _core.OnCompleted(continuation, state, token, flags);
+    }
 }
