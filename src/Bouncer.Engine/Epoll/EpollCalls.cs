@@ -16,14 +16,20 @@ internal static unsafe partial class EpollCalls
     public const uint Error = 0x008;
     public const uint HangUp = 0x010;
     public const uint ReadHangUp = 0x2000;
+    public const uint Exclusive = 1u << 28;
     public const uint EdgeTriggered = 1u << 31;
 
     public const int ErrnoInterrupted = 4;
+    public const int ErrnoWouldBlock = 11;
+    public const int ErrnoConnectionAborted = 103;
     public const int ErrnoInProgress = 115;
 
     private const int CtlAdd = 1;
     private const int CloseOnExec = 0x80000;
     private const int NonBlocking = 0x800;
+    private const int DontWait = 0x40;
+    private const int NoSignal = 0x4000;
+    private const int SetStatusFlags = 4;
     private const ushort FamilyInet = 2;
     private const ushort FamilyInet6 = 10;
 
@@ -34,6 +40,23 @@ internal static unsafe partial class EpollCalls
     public static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
     private static readonly int DataOffset = EventSize == 12 ? 4 : 8;
+
+    /// <summary>
+    /// Calls each import once on no descriptor (EBADF), so they are bound before the first session
+    /// needs them: binding opens the library by name, which out of descriptors would fail.
+    /// </summary>
+    public static void BindAll()
+    {
+        byte scratch = 0;
+        var length = 0;
+        _ = Recv(-1, &scratch, 0, DontWait);
+        _ = SendCall(-1, &scratch, 0, DontWait | NoSignal);
+        _ = Fcntl(-1, SetStatusFlags, NonBlocking);
+        _ = Accept4(-1, null, null, CloseOnExec | NonBlocking);
+        _ = ConnectCall(-1, &scratch, 0);
+        _ = GetSockName(-1, &scratch, &length);
+        _ = EpollCtl(-1, CtlAdd, -1, &scratch);
+    }
 
     public static int CreateEpoll() => Check(EpollCreate(CloseOnExec));
 
@@ -72,6 +95,87 @@ internal static unsafe partial class EpollCalls
     }
 
     public static void CloseDescriptor(int fd) => _ = Close(fd);
+
+    /// <summary>recv without waiting (MSG_DONTWAIT): the bytes read, or -errno.</summary>
+    public static int Receive(SafeHandle socket, Span<byte> buffer)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            fixed (byte* data = buffer)
+            {
+                var read = Recv((int)socket.DangerousGetHandle(), data, (nuint)buffer.Length, DontWait);
+                return read >= 0 ? (int)read : -Marshal.GetLastPInvokeError();
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>send without waiting and without SIGPIPE: the bytes sent, or -errno.</summary>
+    public static int Send(SafeHandle socket, ReadOnlySpan<byte> buffer)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            fixed (byte* data = buffer)
+            {
+                var sent = SendCall((int)socket.DangerousGetHandle(), data, (nuint)buffer.Length, DontWait | NoSignal);
+                return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping).</summary>
+    public static void SetNonBlocking(SafeHandle socket)
+    {
+        var added = false;
+        try
+        {
+            socket.DangerousAddRef(ref added);
+            Check(Fcntl((int)socket.DangerousGetHandle(), SetStatusFlags, NonBlocking));
+        }
+        finally
+        {
+            if (added)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>accept4 of a queued connection, non-blocking and close-on-exec: the descriptor, or -errno.</summary>
+    public static int Accept(SafeHandle listener)
+    {
+        var added = false;
+        try
+        {
+            listener.DangerousAddRef(ref added);
+            var fd = Accept4((int)listener.DangerousGetHandle(), null, null, CloseOnExec | NonBlocking);
+            return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                listener.DangerousRelease();
+            }
+        }
+    }
 
     /// <summary>A non-blocking connect: 0 when connected at once, else the errno (EINPROGRESS while under way).</summary>
     public static int Connect(SafeHandle socket, IPEndPoint target)
@@ -183,6 +287,18 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
     private static partial int ConnectCall(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendCall(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    private static partial int Accept4(int fd, byte* address, int* length, int flags);
 
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockName(int fd, byte* address, int* length);

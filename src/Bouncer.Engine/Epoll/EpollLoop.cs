@@ -17,7 +17,10 @@ internal sealed unsafe class EpollLoop : IDisposable
 {
     private const int BatchSize = 256;
     private const ulong WakeData = ulong.MaxValue;
-    private const uint Interest = EpollCalls.In | EpollCalls.Out | EpollCalls.ReadHangUp | EpollCalls.EdgeTriggered;
+    private const uint StreamInterest = EpollCalls.In | EpollCalls.Out | EpollCalls.ReadHangUp | EpollCalls.EdgeTriggered;
+
+    // Every loop has a listener in its set; a new connection wakes one of them, not all.
+    private const uint ListenerInterest = EpollCalls.In | EpollCalls.Exclusive | EpollCalls.EdgeTriggered;
 
     private readonly int _epoll;
     private readonly int _wake;
@@ -62,7 +65,12 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     /// <summary>Adds <paramref name="socket"/> (non-blocking) for readable and writable edges.</summary>
     /// <param name="awaitingConnect">The socket's connect is under way: its first writable edge says the connect ended.</param>
-    public EpollRegistration Register(Socket socket, bool awaitingConnect)
+    public EpollRegistration Register(Socket socket, bool awaitingConnect) => Register(socket, awaitingConnect, StreamInterest);
+
+    /// <summary>Adds a listening socket that other loops wait on too: a connection wakes one of them.</summary>
+    public EpollRegistration RegisterListener(Socket listener) => Register(listener, awaitingConnect: false, ListenerInterest);
+
+    private EpollRegistration Register(Socket socket, bool awaitingConnect, uint interest)
     {
         EpollRegistration registration;
         lock (_gate)
@@ -77,7 +85,7 @@ internal sealed unsafe class EpollLoop : IDisposable
             Volatile.Write(ref _slots[slot], registration);
         }
 
-        var failed = Add(socket, registration);
+        var failed = Add(socket, registration, interest);
         if (failed != 0)
         {
             Release(registration);
@@ -109,7 +117,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         EpollCalls.CloseDescriptor(_epoll);
     }
 
-    private int Add(Socket socket, EpollRegistration registration)
+    private int Add(Socket socket, EpollRegistration registration, uint interest)
     {
         var handle = socket.SafeHandle;
         var added = false;
@@ -117,7 +125,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         {
             handle.DangerousAddRef(ref added);
             var data = ((ulong)registration.Generation << 32) | (uint)registration.Slot;
-            return EpollCalls.Add(_epoll, (int)handle.DangerousGetHandle(), Interest, data);
+            return EpollCalls.Add(_epoll, (int)handle.DangerousGetHandle(), interest, data);
         }
         finally
         {

@@ -7,7 +7,8 @@ namespace Bouncer.Engine.Epoll;
 /// <summary>
 /// A channel that waits on an <see cref="EpollLoop"/>. The socket never meets the runtime's
 /// socket engine: no context, event args or operation objects per socket, and the loop that
-/// wakes for it is the one its session's other socket is on.
+/// wakes for it is the one its session's other socket is on. Reads and writes are recv and send
+/// with MSG_DONTWAIT, so the descriptor's own blocking mode does not matter and is left alone.
 /// </summary>
 internal sealed class EpollTcpChannel : TcpChannel
 {
@@ -23,9 +24,13 @@ internal sealed class EpollTcpChannel : TcpChannel
 
     public ValueTask<int> WaitWritableAsync() => _registration.WaitWritableAsync();
 
+    public override int Receive(Span<byte> buffer, out SocketError error) => Result(EpollCalls.Receive(Socket.SafeHandle, buffer), out error);
+
+    public override int Send(ReadOnlySpan<byte> data, out SocketError error) => Result(EpollCalls.Send(Socket.SafeHandle, data), out error);
+
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
-        var read = Socket.Receive(buffer.Span, SocketFlags.None, out var error);
+        var read = Receive(buffer.Span, out var error);
         return error switch
         {
             SocketError.Success => new ValueTask<int>(read),
@@ -55,13 +60,19 @@ internal sealed class EpollTcpChannel : TcpChannel
         Socket.Dispose();
     }
 
+    private static int Result(int result, out SocketError error)
+    {
+        error = result >= 0 ? SocketError.Success : Net.LinuxErrors.ToSocketError(-result);
+        return Math.Max(result, 0);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveWhenReadableAsync(Memory<byte> buffer)
     {
         while (true)
         {
             await _registration.WaitReadableAsync().ConfigureAwait(false);
-            var read = Socket.Receive(buffer.Span, SocketFlags.None, out var error);
+            var read = Receive(buffer.Span, out var error);
             if (error == SocketError.Success)
             {
                 return read;
@@ -80,7 +91,7 @@ internal sealed class EpollTcpChannel : TcpChannel
         while (true)
         {
             await _registration.WaitWritableAsync().ConfigureAwait(false);
-            var sent = Socket.Send(data.Span, SocketFlags.None, out var error);
+            var sent = Send(data.Span, out var error);
             if (error == SocketError.Success)
             {
                 return sent;

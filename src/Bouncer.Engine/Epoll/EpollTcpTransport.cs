@@ -5,9 +5,9 @@ using Bouncer.Engine.Tcp;
 namespace Bouncer.Engine.Epoll;
 
 /// <summary>
-/// TCP on Linux through epoll sets of the engine's own (docs/design.md, "TCP transport"): a
-/// non-blocking connect whose end is the socket's first writable edge, and both sockets of a
-/// session on one <see cref="EpollLoop"/>, chosen in turn.
+/// TCP on Linux through epoll sets of the engine's own (docs/design.md, "TCP transport"): every
+/// loop accepts from every listener (<see cref="EpollTcpAcceptor"/>), and a session's target is
+/// connected and waited on by the loop that accepted its client, so a session lives on one thread.
 /// </summary>
 /// <remarks>
 /// The loops serve every engine in the process, as the runtime's own socket engine does: they are
@@ -18,9 +18,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
 {
     private static readonly Lazy<EpollTcpTransport> s_shared = new(() => new EpollTcpTransport(Environment.ProcessorCount));
 
-    private static readonly bool s_split = Environment.GetEnvironmentVariable("BOUNCER_EPOLL_SPLIT") == "1";
     private readonly EpollLoop[] _loops;
-    private uint _next;
 
     /// <param name="loops">Threads, each with its own epoll set; tests make their own transport to count its registrations.</param>
     internal EpollTcpTransport(int loops)
@@ -40,10 +38,10 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     /// <summary>Sockets registered on every loop, and not yet closed.</summary>
     public int Registered => _loops.Sum(loop => loop.Count);
 
-    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, CancellationToken cancellationToken)
+    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
-        socket.Blocking = false;
-        var loop = _loops[(int)(Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+        EpollCalls.SetNonBlocking(socket.SafeHandle);
+        var loop = ((EpollTcpChannel)client).Loop;
         var error = EpollCalls.Connect(socket.SafeHandle, target);
         if (error == 0)
         {
@@ -88,17 +86,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         }
     }
 
-    public override TcpChannel Accept(Socket client, TcpChannel target)
-    {
-        client.Blocking = false;
-        var loop = ((EpollTcpChannel)target).Loop;
-        if (s_split)
-        {
-            loop = _loops[(int)(Interlocked.Increment(ref _next) % (uint)_loops.Length)];
-        }
-
-        return new EpollTcpChannel(client, loop.Register(client, awaitingConnect: false));
-    }
+    public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
 
     /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
     public override IPEndPoint? LocalEndPoint(Socket socket)

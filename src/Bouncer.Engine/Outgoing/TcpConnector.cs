@@ -44,6 +44,7 @@ internal sealed class TcpConnector
         Rule rule,
         Settings settings,
         IPEndPoint client,
+        TcpChannel clientChannel,
         IPEndPoint target,
         IPAddress? source,
         CancellationToken stopping)
@@ -76,7 +77,7 @@ internal sealed class TcpConnector
         using var timeout = _timeouts.Start(rule.Timeouts.Connect <= LongestTimer ? rule.Timeouts.Connect : TimeSpan.Zero, stopping);
         try
         {
-            var channel = await _transport.ConnectAsync(socket, target, timeout.Token).ConfigureAwait(false);
+            var channel = await _transport.ConnectAsync(socket, target, clientChannel, timeout.Token).ConfigureAwait(false);
             return new ConnectResult(channel, target, _transport.LocalEndPoint(socket), EndReason.None, null);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)

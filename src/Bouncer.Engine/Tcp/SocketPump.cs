@@ -217,7 +217,7 @@ internal sealed class SocketPump
     private bool TryReceiveNow([NotNullWhen(true)] out byte[]? small, out int read)
     {
         small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-        read = _source.Socket.Receive(small, SocketFlags.None, out var error);
+        read = _source.Receive(small, out var error);
         if (error == SocketError.Success)
         {
             return true;
@@ -330,7 +330,7 @@ internal sealed class SocketPump
             // always completes at once, and then no SocketAsyncEventArgs is ever created for it
             // (about 400 bytes per socket, which counts with thousands of idle sessions). Only a
             // send the kernel cannot take now is handed to the async path.
-            var sent = _destination.Socket.Send(chunk.Span, SocketFlags.None, out var error);
+            var sent = _destination.Send(chunk.Span, out var error);
             if (error == SocketError.WouldBlock)
             {
                 sent = await _destination.SendAsync(chunk).ConfigureAwait(false);

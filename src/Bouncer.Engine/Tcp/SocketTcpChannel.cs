@@ -12,6 +12,10 @@ internal sealed class SocketTcpChannel : TcpChannel
         socket.Blocking = false;
     }
 
+    public override int Receive(Span<byte> buffer, out SocketError error) => Socket.Receive(buffer, SocketFlags.None, out error);
+
+    public override int Send(ReadOnlySpan<byte> data, out SocketError error) => Socket.Send(data, SocketFlags.None, out error);
+
     public override ValueTask<int> WaitReadableAsync() => Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer) => Socket.ReceiveAsync(buffer, SocketFlags.None);

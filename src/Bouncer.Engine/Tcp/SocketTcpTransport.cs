@@ -12,13 +12,13 @@ internal sealed class SocketTcpTransport : TcpTransport
     {
     }
 
-    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, CancellationToken cancellationToken)
+    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
         await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
         return new SocketTcpChannel(socket);
     }
 
-    public override TcpChannel Accept(Socket client, TcpChannel target) => new SocketTcpChannel(client);
+    public override TcpAcceptor Listen(Socket listener) => new SocketTcpAcceptor(listener);
 
     public override IPEndPoint? LocalEndPoint(Socket socket)
     {

@@ -15,10 +15,11 @@ internal abstract class TcpTransport
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ends it;
     /// the caller disposes the socket then.
     /// </summary>
-    public abstract ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, CancellationToken cancellationToken);
+    /// <param name="client">The session's client: the target is waited on where it is.</param>
+    public abstract ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
 
-    /// <summary>The accepted client's channel, on the same waiting thread as its session's <paramref name="target"/>.</summary>
-    public abstract TcpChannel Accept(Socket client, TcpChannel target);
+    /// <summary>Accepts the connections of a bound, listening <paramref name="listener"/>.</summary>
+    public abstract TcpAcceptor Listen(Socket listener);
 
     /// <summary>The address the system gave <paramref name="socket"/> (connected or not), or null when it cannot tell.</summary>
     public abstract IPEndPoint? LocalEndPoint(Socket socket);
