@@ -62,6 +62,13 @@ internal static unsafe partial class EpollCalls
 
     public static int CreateEventFd() => Check(EventFd(0, CloseOnExec | NonBlocking));
 
+    /// <summary>Adds <paramref name="socket"/> to <paramref name="epoll"/>; the errno on failure, else 0.</summary>
+    public static int Add(int epoll, SafeHandle socket, uint events, ulong data)
+    {
+        using var fd = new Descriptor(socket);
+        return Add(epoll, fd.Value, events, data);
+    }
+
     /// <summary>Adds <paramref name="fd"/> to <paramref name="epoll"/>; the errno on failure, else 0.</summary>
     public static int Add(int epoll, int fd, uint events, ulong data)
     {
@@ -99,82 +106,38 @@ internal static unsafe partial class EpollCalls
     /// <summary>recv without waiting (MSG_DONTWAIT): the bytes read, or -errno.</summary>
     public static int Receive(SafeHandle socket, Span<byte> buffer)
     {
-        var added = false;
-        try
+        using var fd = new Descriptor(socket);
+        fixed (byte* data = buffer)
         {
-            socket.DangerousAddRef(ref added);
-            fixed (byte* data = buffer)
-            {
-                var read = Recv((int)socket.DangerousGetHandle(), data, (nuint)buffer.Length, DontWait);
-                return read >= 0 ? (int)read : -Marshal.GetLastPInvokeError();
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
+            var read = Recv(fd.Value, data, (nuint)buffer.Length, DontWait);
+            return read >= 0 ? (int)read : -Marshal.GetLastPInvokeError();
         }
     }
 
     /// <summary>send without waiting and without SIGPIPE: the bytes sent, or -errno.</summary>
     public static int Send(SafeHandle socket, ReadOnlySpan<byte> buffer)
     {
-        var added = false;
-        try
+        using var fd = new Descriptor(socket);
+        fixed (byte* data = buffer)
         {
-            socket.DangerousAddRef(ref added);
-            fixed (byte* data = buffer)
-            {
-                var sent = SendCall((int)socket.DangerousGetHandle(), data, (nuint)buffer.Length, DontWait | NoSignal);
-                return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
+            var sent = SendCall(fd.Value, data, (nuint)buffer.Length, DontWait | NoSignal);
+            return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
         }
     }
 
     /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping).</summary>
     public static void SetNonBlocking(SafeHandle socket)
     {
-        var added = false;
-        try
-        {
-            socket.DangerousAddRef(ref added);
-            Check(Fcntl((int)socket.DangerousGetHandle(), SetStatusFlags, NonBlocking));
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        using var fd = new Descriptor(socket);
+        Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
     }
 
     /// <summary>accept4 of a queued connection, non-blocking and close-on-exec: the descriptor, or -errno.</summary>
     public static int Accept(SafeHandle listener)
     {
-        var added = false;
-        try
-        {
-            listener.DangerousAddRef(ref added);
-            var fd = Accept4((int)listener.DangerousGetHandle(), null, null, CloseOnExec | NonBlocking);
-            return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added)
-            {
-                listener.DangerousRelease();
-            }
-        }
+        using var fd = new Descriptor(listener);
+        var accepted = Accept4(fd.Value, null, null, CloseOnExec | NonBlocking);
+        return accepted >= 0 ? accepted : -Marshal.GetLastPInvokeError();
     }
 
     /// <summary>A non-blocking connect: 0 when connected at once, else the errno (EINPROGRESS while under way).</summary>
@@ -182,19 +145,8 @@ internal static unsafe partial class EpollCalls
     {
         var address = stackalloc byte[28];
         var length = WriteAddress(target, new Span<byte>(address, 28));
-        var added = false;
-        try
-        {
-            socket.DangerousAddRef(ref added);
-            return ConnectCall((int)socket.DangerousGetHandle(), address, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        using var fd = new Descriptor(socket);
+        return ConnectCall(fd.Value, address, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>The address the kernel gave the socket (getsockname), or null when it cannot tell.</summary>
@@ -202,20 +154,11 @@ internal static unsafe partial class EpollCalls
     {
         var address = stackalloc byte[28];
         var length = 28;
-        var added = false;
-        try
+        using (var fd = new Descriptor(socket))
         {
-            socket.DangerousAddRef(ref added);
-            if (GetSockName((int)socket.DangerousGetHandle(), address, &length) != 0)
+            if (GetSockName(fd.Value, address, &length) != 0)
             {
                 return null;
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                socket.DangerousRelease();
             }
         }
 
@@ -302,4 +245,28 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockName(int fd, byte* address, int* length);
+
+    /// <summary>A socket's descriptor, kept from being closed and reused while a call runs on it (as Socket does).</summary>
+    private ref struct Descriptor
+    {
+        private readonly SafeHandle _handle;
+        private readonly bool _added;
+
+        public Descriptor(SafeHandle handle)
+        {
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            Value = (int)handle.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public void Dispose()
+        {
+            if (_added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
 }

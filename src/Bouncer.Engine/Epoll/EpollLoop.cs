@@ -117,24 +117,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         EpollCalls.CloseDescriptor(_epoll);
     }
 
-    private int Add(Socket socket, EpollRegistration registration, uint interest)
-    {
-        var handle = socket.SafeHandle;
-        var added = false;
-        try
-        {
-            handle.DangerousAddRef(ref added);
-            var data = ((ulong)registration.Generation << 32) | (uint)registration.Slot;
-            return EpollCalls.Add(_epoll, (int)handle.DangerousGetHandle(), interest, data);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
+    private int Add(Socket socket, EpollRegistration registration, uint interest) =>
+        EpollCalls.Add(_epoll, socket.SafeHandle, interest, ((ulong)registration.Generation << 32) | (uint)registration.Slot);
 
     private void Run()
     {
