@@ -15,9 +15,9 @@ namespace Bouncer.Engine;
 /// and the runtime remembers a failed load: out of descriptors, a session that first needs
 /// System.IO.Pipelines cannot open it (EMFILE), and every later one fails with
 /// FileNotFoundException even once descriptors are free. The native build has every assembly
-/// compiled in, but it too binds the libc calls of datagram batches (recvmmsg, sendmmsg) on their
-/// first call, which opens the library by name. Runs once per process; it holds one socket for a
-/// moment. What it covers: after it, bulk TCP sessions, a refused connect, a UDP flow to a closed
+/// compiled in, but it too binds the libc calls of datagram batches (recvmmsg, sendmmsg) and of
+/// the epoll transport on their first call, which opens the library by name. Runs once per
+/// process; it holds one socket for a moment. What it covers: after it, bulk TCP sessions, a refused connect, a UDP flow to a closed
 /// port, a state dump and a reload map no further assembly into the process.
 /// </summary>
 internal static class DataPathPreload
@@ -44,6 +44,10 @@ internal static class DataPathPreload
         _ = new StackTrace(fNeedFileInfo: true).FrameCount;
 
         BindDatagramCalls();
+        if (Epoll.EpollTcpTransport.IsSupported)
+        {
+            Epoll.EpollCalls.BindAll();
+        }
     }
 
     /// <summary>One byte written, read and released, with the options the pumps use.</summary>

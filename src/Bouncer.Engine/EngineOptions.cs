@@ -19,8 +19,22 @@ public sealed record EngineOptions
     public int Debug { get; init; }
 
     /// <summary>
+    /// How TCP sockets wait: <see cref="TcpTransportKind.Epoll"/> where the system has it (Linux),
+    /// else <see cref="TcpTransportKind.Sockets"/>. The environment variable
+    /// <c>BOUNCER_TCP_TRANSPORT=sockets</c> chooses the runtime's socket engine on Linux too, to
+    /// rule the transport out when a fault is being chased (and so the test suite runs on both).
+    /// </summary>
+    public TcpTransportKind TcpTransport { get; init; } = DefaultTcpTransport();
+
+    /// <summary>
     /// Whether the UDP relay moves datagrams in batches (<see cref="Udp.DatagramBatch"/>, Linux only).
     /// Tests turn it off to run the one-at-a-time path that other platforms take.
     /// </summary>
     internal bool DatagramBatches { get; init; } = Udp.DatagramBatch.IsSupported;
+
+    private static TcpTransportKind DefaultTcpTransport() =>
+        Epoll.EpollTcpTransport.IsSupported
+        && !string.Equals(Environment.GetEnvironmentVariable("BOUNCER_TCP_TRANSPORT"), "sockets", StringComparison.OrdinalIgnoreCase)
+            ? TcpTransportKind.Epoll
+            : TcpTransportKind.Sockets;
 }

@@ -30,48 +30,21 @@ public sealed class TcpTimeoutAndFailureTests
     [Fact(Timeout = 30_000)]
     public async Task A_target_that_never_accepts_ends_in_connect_timeout()
     {
-        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs.
-        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        silent.Bind(new IPEndPoint(TestNet.NextAddress(), 0));
-        silent.Listen(0);
-        var silentEndPoint = (IPEndPoint)silent.LocalEndPoint!;
-        var fillers = new List<Socket>();
-        try
-        {
-            for (var i = 0; i < 8; i++)
-            {
-                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                fillers.Add(filler);
-                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-                try
-                {
-                    await filler.ConnectAsync(silentEndPoint, attempt.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break; // The queue is full now.
-                }
-            }
+        using var silent = await SilentListener.StartAsync();
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, silent.EndPoint).WithTimeouts(connect: TimeSpan.FromSeconds(1));
+        var clock = new FakeClock();
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
 
-            var listen = TestNet.FreeEndPoint();
-            var rule = Pass(1, listen, silentEndPoint).WithTimeouts(connect: TimeSpan.FromSeconds(1));
-            var clock = new FakeClock();
-            await using var bouncer = await EngineHarness.StartAsync(Table(rule), options: new EngineOptions { Time = clock });
+        using var client = await TestNet.ConnectAsync(listen);
 
-            using var client = await TestNet.ConnectAsync(listen);
+        // The connect is under way once its deadline is armed; a second later it has passed.
+        await clock.WaitForWaitAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(1));
 
-            // The connect is under way once its deadline is armed; a second later it has passed.
-            await clock.WaitForWaitAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
-            clock.Advance(TimeSpan.FromSeconds(1));
-
-            Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(15)));
-            var closed = await bouncer.Events.WaitForClosedAsync(1);
-            Assert.Equal(EndReason.ConnectTimeout, closed.Reason);
-        }
-        finally
-        {
-            fillers.ForEach(f => f.Dispose());
-        }
+        Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(15)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.ConnectTimeout, closed.Reason);
     }
 
     [Theory(Timeout = 20_000)]

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Net;
+using Bouncer.Engine.Tcp;
 using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Outgoing;
@@ -26,9 +27,11 @@ internal sealed class TcpConnector
     private readonly DescriptorHeadroom _descriptors;
     private readonly bool _keepAlive;
     private readonly ConnectTimeouts _timeouts;
+    private readonly TcpTransport _transport;
 
-    public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time)
+    public TcpConnector(RateLimitedLog warnings, DescriptorHeadroom descriptors, bool keepAlive, TimeProvider time, TcpTransport transport)
     {
+        _transport = transport;
         _timeouts = new ConnectTimeouts(time);
         _warnings = warnings;
         _descriptors = descriptors;
@@ -41,6 +44,7 @@ internal sealed class TcpConnector
         Rule rule,
         Settings settings,
         IPEndPoint client,
+        TcpChannel clientChannel,
         IPEndPoint target,
         IPAddress? source,
         CancellationToken stopping)
@@ -73,12 +77,12 @@ internal sealed class TcpConnector
         using var timeout = _timeouts.Start(rule.Timeouts.Connect <= LongestTimer ? rule.Timeouts.Connect : TimeSpan.Zero, stopping);
         try
         {
-            await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
-            return new ConnectResult(socket, target, (IPEndPoint?)socket.LocalEndPoint, EndReason.None, null);
+            var channel = await _transport.ConnectAsync(socket, target, clientChannel, timeout.Token).ConfigureAwait(false);
+            return new ConnectResult(channel, target, _transport.LocalEndPoint(socket), EndReason.None, null);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
-            var outgoing = TryLocalEndPoint(socket);
+            var outgoing = _transport.LocalEndPoint(socket);
             socket.Dispose();
             if (stopping.IsCancellationRequested)
             {
@@ -135,18 +139,6 @@ internal sealed class TcpConnector
 
     private static IPAddress AnyOf(AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
-
-    private static IPEndPoint? TryLocalEndPoint(Socket socket)
-    {
-        try
-        {
-            return socket.LocalEndPoint as IPEndPoint;
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            return null;
-        }
-    }
 
     private void Prepare(Socket socket, Rule rule, Settings settings, IPAddress? source)
     {

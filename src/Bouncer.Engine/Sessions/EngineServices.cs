@@ -34,6 +34,11 @@ internal sealed record EngineServices(
     /// <summary>Per-rule counters for the state dump; a property with a default so test harnesses need not build one.</summary>
     public RuleStatisticsRegistry Statistics { get; init; } = new();
 
+    /// <summary>How TCP sessions connect and wait (<see cref="EngineOptions.TcpTransport"/>).</summary>
+    public Tcp.TcpTransport Transport { get; init; } = Options.TcpTransport == TcpTransportKind.Epoll
+        ? Epoll.EpollTcpTransport.Shared
+        : Tcp.SocketTcpTransport.Instance;
+
     /// <summary>The descriptors kept free for the runtime; tests replace it to simulate a low limit.</summary>
     public DescriptorHeadroom Descriptors { get; init; } = DescriptorHeadroom.ForThisProcess;
 }

@@ -53,8 +53,8 @@ internal sealed class SocketPump
         minimumSegmentSize: SegmentSize,
         useSynchronizationContext: false);
 
-    private readonly Socket _source;
-    private readonly Socket _destination;
+    private readonly TcpChannel _source;
+    private readonly TcpChannel _destination;
     private readonly SessionSide _sourceSide;
     private readonly IoDirection _direction;
     private readonly TcpSplice _owner;
@@ -70,7 +70,7 @@ internal sealed class SocketPump
     private long _bytesRead;
     private long _bytesWritten;
 
-    public SocketPump(Socket source, Socket destination, SessionSide sourceSide, TcpSplice owner, BandwidthLimiter? bandwidth)
+    public SocketPump(TcpChannel source, TcpChannel destination, SessionSide sourceSide, TcpSplice owner, BandwidthLimiter? bandwidth)
     {
         _source = source;
         _destination = destination;
@@ -78,9 +78,6 @@ internal sealed class SocketPump
         _direction = sourceSide == SessionSide.Client ? IoDirection.ClientToTarget : IoDirection.TargetToClient;
         _owner = owner;
         _bandwidth = bandwidth;
-
-        // Synchronous sends must return WouldBlock instead of blocking the thread (see SendAsync).
-        _destination.Blocking = false;
     }
 
     public long BytesRead => _bytesRead;
@@ -115,10 +112,13 @@ internal sealed class SocketPump
                     first = false;
                     if (!tryNow || !TryReceiveNow(out small, out read))
                     {
-                        // Wait for data without a buffer, so an idle session holds no memory.
-                        await _source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                        small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-                        read = await _source.ReceiveAsync(small.AsMemory(), SocketFlags.None).ConfigureAwait(false);
+                        // Wait for data without a buffer, so an idle session holds no memory; a
+                        // wake-up that finds nothing (a transport may wake early) waits again.
+                        do
+                        {
+                            await _source.WaitReadableAsync().ConfigureAwait(false);
+                        }
+                        while (!TryReceiveNow(out small, out read));
                     }
 
                     if (read == 0)
@@ -148,7 +148,7 @@ internal sealed class SocketPump
                     // The last read filled its buffer: read the rest straight into the pipe's segments.
                     writer = _pipe!.Writer;
                     var memory = writer.GetMemory();
-                    var read = await _source.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                    var read = await _source.ReceiveAsync(memory).ConfigureAwait(false);
                     if (read == 0)
                     {
                         break;
@@ -209,14 +209,15 @@ internal sealed class SocketPump
     }
 
     /// <summary>
-    /// The first read of a direction is tried at once, on the non-blocking socket: a client has
-    /// usually sent its request while the target was being connected, and a zero-byte wait first
-    /// would cost one more system call. False, holding no buffer, when nothing is queued yet.
+    /// A read into a small buffer on the non-blocking socket, without waiting. The first read of a
+    /// direction is tried so at once: a client has usually sent its request while the target was
+    /// being connected, and a zero-byte wait first would cost one more system call. False, holding
+    /// no buffer, when nothing is queued yet.
     /// </summary>
     private bool TryReceiveNow([NotNullWhen(true)] out byte[]? small, out int read)
     {
         small = ArrayPool<byte>.Shared.Rent(FirstReadSize);
-        read = _source.Receive(small, SocketFlags.None, out var error);
+        read = _source.Receive(small, out var error);
         if (error == SocketError.Success)
         {
             return true;
@@ -249,7 +250,7 @@ internal sealed class SocketPump
     {
         if (_owner.TakeFinTurn())
         {
-            _destination.Shutdown(SocketShutdown.Send);
+            _destination.Socket.Shutdown(SocketShutdown.Send);
         }
     }
 
@@ -329,10 +330,10 @@ internal sealed class SocketPump
             // always completes at once, and then no SocketAsyncEventArgs is ever created for it
             // (about 400 bytes per socket, which counts with thousands of idle sessions). Only a
             // send the kernel cannot take now is handed to the async path.
-            var sent = _destination.Send(chunk.Span, SocketFlags.None, out var error);
+            var sent = _destination.Send(chunk.Span, out var error);
             if (error == SocketError.WouldBlock)
             {
-                sent = await _destination.SendAsync(chunk, SocketFlags.None).ConfigureAwait(false);
+                sent = await _destination.SendAsync(chunk).ConfigureAwait(false);
             }
             else if (error != SocketError.Success)
             {

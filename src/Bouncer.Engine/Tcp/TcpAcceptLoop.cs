@@ -34,10 +34,11 @@ internal sealed class TcpAcceptLoop : IListenerService
     private readonly EngineServices _services;
     private readonly TcpConnector _connector;
     private readonly IPEndPoint? _boundLocal;
-    private readonly Func<Socket, CancellationToken, ValueTask<Socket>> _accept;
+    private readonly TcpAcceptor _acceptor;
+    private readonly Func<TcpAcceptor, int, CancellationToken, ValueTask<Socket>> _accept;
     private readonly Func<TimeSpan, CancellationToken, Task> _pause;
     private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private Task[] _loops = [];
 
     /// <param name="accept">Tests replace the accept call, to make it fail as the system would.</param>
     /// <param name="pause">Tests replace the back-off wait, to see that every failure waits.</param>
@@ -46,14 +47,15 @@ internal sealed class TcpAcceptLoop : IListenerService
         Socket socket,
         EngineServices services,
         TcpConnector connector,
-        Func<Socket, CancellationToken, ValueTask<Socket>>? accept = null,
+        Func<TcpAcceptor, int, CancellationToken, ValueTask<Socket>>? accept = null,
         Func<TimeSpan, CancellationToken, Task>? pause = null)
     {
         Key = key;
         _socket = socket;
         _services = services;
         _connector = connector;
-        _accept = accept ?? (static (listener, cancellationToken) => listener.AcceptAsync(cancellationToken));
+        _acceptor = services.Transport.Listen(socket);
+        _accept = accept ?? (static (acceptor, lane, cancellationToken) => acceptor.AcceptAsync(lane, cancellationToken));
         _pause = pause ?? ((delay, cancellationToken) => Task.Delay(delay, services.Time, cancellationToken));
 
         // Every connection of a listener bound to one address reaches that address, so a session
@@ -64,25 +66,28 @@ internal sealed class TcpAcceptLoop : IListenerService
 
     public ListenerKey Key { get; }
 
-    public void Start() => _loop = AcceptAsync(_stop.Token);
+    /// <summary>One accept loop per lane of the transport (one per waiting thread on the epoll transport).</summary>
+    public void Start() => _loops = [.. Enumerable.Range(0, _acceptor.Lanes).Select(lane => AcceptAsync(lane, _stop.Token))];
 
     public async ValueTask StopAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        _acceptor.Dispose();
         _socket.Dispose();
-        await _loop.ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
         _stop.Dispose();
     }
 
-    private async Task AcceptAsync(CancellationToken cancellationToken)
+    private async Task AcceptAsync(int lane, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            Socket accepted;
+            TcpChannel accepted;
             try
             {
-                accepted = await _accept(_socket, cancellationToken).ConfigureAwait(false);
-                _services.Descriptors.Check(accepted);
+                var socket = await _accept(_acceptor, lane, cancellationToken).ConfigureAwait(false);
+                _services.Descriptors.Check(socket);
+                accepted = _acceptor.Open(socket, lane);
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
             {

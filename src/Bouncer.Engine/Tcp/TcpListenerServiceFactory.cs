@@ -15,7 +15,7 @@ internal sealed class TcpListenerServiceFactory : IListenerServiceFactory
     public TcpListenerServiceFactory(EngineServices services)
     {
         _services = services;
-        _connector = new TcpConnector(services.Warnings, services.Descriptors, services.Options.KeepAlive, services.Time);
+        _connector = new TcpConnector(services.Warnings, services.Descriptors, services.Options.KeepAlive, services.Time, services.Transport);
     }
 
     public TransportProtocol Protocol => TransportProtocol.Tcp;

@@ -21,7 +21,7 @@ internal sealed class TcpSession : ITrackedSession
     private readonly EngineServices _services;
     private readonly TcpConnector _connector;
     private readonly ListenerKey _listener;
-    private readonly Socket _client;
+    private readonly TcpChannel _client;
     private readonly IPEndPoint? _boundLocal;
     private readonly CancellationTokenSource _connecting;
     private TcpSplice? _splice;
@@ -32,7 +32,7 @@ internal sealed class TcpSession : ITrackedSession
     private int _terminateReason;
 
     /// <param name="boundLocal">The listener's own address when it is bound to one (not a wildcard): then every client reached it.</param>
-    public TcpSession(EngineServices services, TcpConnector connector, ListenerKey listener, Socket client, IPEndPoint? boundLocal)
+    public TcpSession(EngineServices services, TcpConnector connector, ListenerKey listener, TcpChannel client, IPEndPoint? boundLocal)
     {
         _services = services;
         _connector = connector;
@@ -97,20 +97,6 @@ internal sealed class TcpSession : ITrackedSession
         }
     }
 
-    private static void Reset(Socket socket)
-    {
-        try
-        {
-            socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // The client is already gone; disposing is all that is left.
-        }
-
-        socket.Dispose();
-    }
-
     /// <summary>Decides, checks limits and connects; returns the splice to run, or null when the session already ended.</summary>
     private async Task<TcpSplice?> AdmitAsync()
     {
@@ -118,9 +104,9 @@ internal sealed class TcpSession : ITrackedSession
         IPEndPoint local;
         try
         {
-            client = MappedAddress.Unmap((IPEndPoint)_client.RemoteEndPoint!);
+            client = MappedAddress.Unmap((IPEndPoint)_client.Socket.RemoteEndPoint!);
             // A listener bound to one address spares the getsockname() a wildcard one needs.
-            local = _boundLocal ?? MappedAddress.Unmap((IPEndPoint)_client.LocalEndPoint!);
+            local = _boundLocal ?? MappedAddress.Unmap((IPEndPoint)_client.Socket.LocalEndPoint!);
         }
         catch (SocketException)
         {
@@ -160,11 +146,11 @@ internal sealed class TcpSession : ITrackedSession
         var inherited = AcceptedSocketDefaults.Inherited;
         if (!inherited)
         {
-            _client.NoDelay = true;
+            _client.Socket.NoDelay = true;
         }
 
         var failedOption = SocketOptionApplier.Apply(
-            _client, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
+            _client.Socket, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
         SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
 
         // Inline rather than a helper method: one state machine less per connection.
@@ -173,7 +159,7 @@ internal sealed class TcpSession : ITrackedSession
         {
             var target = await _services.Admission.ChooseTargetAsync(decision, _connecting.Token).ConfigureAwait(false);
             connected = target.Found
-                ? await _connector.ConnectAsync(rule, settings, client, target.Target, target.Source, _connecting.Token).ConfigureAwait(false)
+                ? await _connector.ConnectAsync(rule, settings, client, _client, target.Target, target.Source, _connecting.Token).ConfigureAwait(false)
                 : new ConnectResult(null, null, null, EndReason.RemotePeerError, target.Detail);
         }
         catch (OperationCanceledException)
@@ -190,7 +176,7 @@ internal sealed class TcpSession : ITrackedSession
         _target = connected.Target;
         if (!connected.Connected)
         {
-            Reset(_client);
+            _client.Reset();
             var reason = _terminateReason != 0 ? (EndReason)_terminateReason : connected.Reason;
             _services.Statistics.For(rule).NotOpened(reason);
             _services.Events.Closed(identity, _outgoing, _target, default, reason, connected.Detail);
@@ -204,7 +190,7 @@ internal sealed class TcpSession : ITrackedSession
         var bandwidth = _services.Limits.BandwidthFor(rule);
         var splice = new TcpSplice(
             _client,
-            connected.Socket!,
+            connected.Channel!,
             rule.Timeouts,
             _services.Time,
             bandwidth,
@@ -232,7 +218,7 @@ internal sealed class TcpSession : ITrackedSession
     private void Refuse(EndReason reason, string? detail)
     {
         // "Close at once": a reset, so the refused client learns immediately and we keep no TIME_WAIT.
-        Reset(_client);
+        _client.Reset();
         _services.Statistics.For(_identity!.Rule).NotOpened(reason);
         _services.Events.Closed(_identity, null, null, default, reason, detail);
     }

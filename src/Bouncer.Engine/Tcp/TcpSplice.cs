@@ -24,8 +24,8 @@ namespace Bouncer.Engine.Tcp;
 /// </remarks>
 internal sealed class TcpSplice : IValueTaskSource
 {
-    private readonly Socket _client;
-    private readonly Socket _target;
+    private readonly TcpChannel _client;
+    private readonly TcpChannel _target;
     private readonly SocketPump _upstream;
     private readonly SocketPump _downstream;
     private readonly long _idleTimeout;
@@ -49,8 +49,8 @@ internal sealed class TcpSplice : IValueTaskSource
     private string? _detail;
 
     public TcpSplice(
-        Socket client,
-        Socket target,
+        TcpChannel client,
+        TcpChannel target,
         Timeouts timeouts,
         TimeProvider time,
         BandwidthLimiter? bandwidth,
@@ -183,18 +183,17 @@ internal sealed class TcpSplice : IValueTaskSource
     /// that sends FIN and wakes the pending receives, and the sockets are disposed once the loops
     /// are done. Disposing a socket with an operation still pending would abort it with a reset.
     /// </summary>
-    private static void Close(Socket socket, bool reset)
+    private static void Close(TcpChannel channel, bool reset)
     {
         try
         {
             if (reset)
             {
-                socket.LingerState = new LingerOption(true, 0);
-                socket.Dispose();
+                channel.Reset();
             }
             else
             {
-                socket.Shutdown(SocketShutdown.Both);
+                channel.Socket.Shutdown(SocketShutdown.Both);
             }
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)

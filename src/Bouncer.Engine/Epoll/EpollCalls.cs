@@ -1,0 +1,272 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Bouncer.Engine.Epoll;
+
+/// <summary>
+/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), connect(2),
+/// getsockname(2)). .NET exposes none of them on a socket it does not wait on itself, and no
+/// maintained package binds them, so they are declared here.
+/// </summary>
+internal static unsafe partial class EpollCalls
+{
+    public const uint In = 0x001;
+    public const uint Out = 0x004;
+    public const uint Error = 0x008;
+    public const uint HangUp = 0x010;
+    public const uint ReadHangUp = 0x2000;
+    public const uint Exclusive = 1u << 28;
+    public const uint EdgeTriggered = 1u << 31;
+
+    public const int ErrnoInterrupted = 4;
+    public const int ErrnoWouldBlock = 11;
+    public const int ErrnoConnectionAborted = 103;
+    public const int ErrnoInProgress = 115;
+
+    private const int CtlAdd = 1;
+    private const int CloseOnExec = 0x80000;
+    private const int NonBlocking = 0x800;
+    private const int DontWait = 0x40;
+    private const int NoSignal = 0x4000;
+    private const int SetStatusFlags = 4;
+    private const ushort FamilyInet = 2;
+    private const ushort FamilyInet6 = 10;
+
+    /// <summary>
+    /// struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16), so
+    /// events are read from raw memory with the stride and data offset of the process's architecture.
+    /// </summary>
+    public static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    private static readonly int DataOffset = EventSize == 12 ? 4 : 8;
+
+    /// <summary>
+    /// Calls each import once on no descriptor (EBADF), so they are bound before the first session
+    /// needs them: binding opens the library by name, which out of descriptors would fail.
+    /// </summary>
+    public static void BindAll()
+    {
+        byte scratch = 0;
+        var length = 0;
+        _ = Recv(-1, &scratch, 0, DontWait);
+        _ = SendCall(-1, &scratch, 0, DontWait | NoSignal);
+        _ = Fcntl(-1, SetStatusFlags, NonBlocking);
+        _ = Accept4(-1, null, null, CloseOnExec | NonBlocking);
+        _ = ConnectCall(-1, &scratch, 0);
+        _ = GetSockName(-1, &scratch, &length);
+        _ = EpollCtl(-1, CtlAdd, -1, &scratch);
+    }
+
+    public static int CreateEpoll() => Check(EpollCreate(CloseOnExec));
+
+    public static int CreateEventFd() => Check(EventFd(0, CloseOnExec | NonBlocking));
+
+    /// <summary>Adds <paramref name="socket"/> to <paramref name="epoll"/>; the errno on failure, else 0.</summary>
+    public static int Add(int epoll, SafeHandle socket, uint events, ulong data)
+    {
+        using var fd = new Descriptor(socket);
+        return Add(epoll, fd.Value, events, data);
+    }
+
+    /// <summary>Adds <paramref name="fd"/> to <paramref name="epoll"/>; the errno on failure, else 0.</summary>
+    public static int Add(int epoll, int fd, uint events, ulong data)
+    {
+        var buffer = stackalloc byte[16];
+        *(uint*)buffer = events;
+        *(ulong*)(buffer + DataOffset) = data;
+        return EpollCtl(epoll, CtlAdd, fd, buffer) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Waits for events into <paramref name="events"/> (room for <paramref name="capacity"/>); the count, or -errno.</summary>
+    public static int Wait(int epoll, byte* events, int capacity)
+    {
+        var count = EpollWait(epoll, events, capacity, -1);
+        return count >= 0 ? count : -Marshal.GetLastPInvokeError();
+    }
+
+    public static uint EventsAt(byte* events, int index) => *(uint*)(events + (index * EventSize));
+
+    public static ulong DataAt(byte* events, int index) => *(ulong*)(events + (index * EventSize) + DataOffset);
+
+    public static void Signal(int eventFd)
+    {
+        ulong one = 1;
+        _ = Write(eventFd, &one, sizeof(ulong));
+    }
+
+    public static void Drain(int eventFd)
+    {
+        ulong value;
+        _ = Read(eventFd, &value, sizeof(ulong));
+    }
+
+    public static void CloseDescriptor(int fd) => _ = Close(fd);
+
+    /// <summary>recv without waiting (MSG_DONTWAIT): the bytes read, or -errno.</summary>
+    public static int Receive(SafeHandle socket, Span<byte> buffer)
+    {
+        using var fd = new Descriptor(socket);
+        fixed (byte* data = buffer)
+        {
+            var read = Recv(fd.Value, data, (nuint)buffer.Length, DontWait);
+            return read >= 0 ? (int)read : -Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>send without waiting and without SIGPIPE: the bytes sent, or -errno.</summary>
+    public static int Send(SafeHandle socket, ReadOnlySpan<byte> buffer)
+    {
+        using var fd = new Descriptor(socket);
+        fixed (byte* data = buffer)
+        {
+            var sent = SendCall(fd.Value, data, (nuint)buffer.Length, DontWait | NoSignal);
+            return sent >= 0 ? (int)sent : -Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping).</summary>
+    public static void SetNonBlocking(SafeHandle socket)
+    {
+        using var fd = new Descriptor(socket);
+        Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
+    }
+
+    /// <summary>accept4 of a queued connection, non-blocking and close-on-exec: the descriptor, or -errno.</summary>
+    public static int Accept(SafeHandle listener)
+    {
+        using var fd = new Descriptor(listener);
+        var accepted = Accept4(fd.Value, null, null, CloseOnExec | NonBlocking);
+        return accepted >= 0 ? accepted : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>A non-blocking connect: 0 when connected at once, else the errno (EINPROGRESS while under way).</summary>
+    public static int Connect(SafeHandle socket, IPEndPoint target)
+    {
+        var address = stackalloc byte[28];
+        var length = WriteAddress(target, new Span<byte>(address, 28));
+        using var fd = new Descriptor(socket);
+        return ConnectCall(fd.Value, address, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>The address the kernel gave the socket (getsockname), or null when it cannot tell.</summary>
+    public static IPEndPoint? LocalAddress(SafeHandle socket)
+    {
+        var address = stackalloc byte[28];
+        var length = 28;
+        using (var fd = new Descriptor(socket))
+        {
+            if (GetSockName(fd.Value, address, &length) != 0)
+            {
+                return null;
+            }
+        }
+
+        return ReadAddress(new ReadOnlySpan<byte>(address, length));
+    }
+
+    /// <summary>struct sockaddr_in or sockaddr_in6 as Linux lays them out; returns the length.</summary>
+    internal static int WriteAddress(IPEndPoint endpoint, Span<byte> buffer)
+    {
+        buffer.Clear();
+        var port = (ushort)endpoint.Port;
+        buffer[2] = (byte)(port >> 8);
+        buffer[3] = (byte)port;
+        if (endpoint.AddressFamily == AddressFamily.InterNetwork)
+        {
+            BitConverter.TryWriteBytes(buffer, FamilyInet);
+            endpoint.Address.TryWriteBytes(buffer.Slice(4, 4), out _);
+            return 16;
+        }
+
+        BitConverter.TryWriteBytes(buffer, FamilyInet6);
+        endpoint.Address.TryWriteBytes(buffer.Slice(8, 16), out _);
+        BitConverter.TryWriteBytes(buffer.Slice(24, 4), (uint)endpoint.Address.ScopeId);
+        return 28;
+    }
+
+    internal static IPEndPoint? ReadAddress(ReadOnlySpan<byte> address)
+    {
+        if (address.Length < 16)
+        {
+            return null;
+        }
+
+        var family = BitConverter.ToUInt16(address);
+        var port = (address[2] << 8) | address[3];
+        if (family == FamilyInet)
+        {
+            return new IPEndPoint(new IPAddress(address.Slice(4, 4)), port);
+        }
+
+        return family == FamilyInet6 && address.Length >= 28
+            ? new IPEndPoint(new IPAddress(address.Slice(8, 16), BitConverter.ToUInt32(address.Slice(24, 4))), port)
+            : null;
+    }
+
+    private static int Check(int result) =>
+        result >= 0 ? result : throw new SocketException((int)Net.LinuxErrors.ToSocketError(Marshal.GetLastPInvokeError()));
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    private static partial int EpollCreate(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epoll, int operation, int fd, byte* @event);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    private static partial int EpollWait(int epoll, byte* events, int capacity, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    private static partial int ConnectCall(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendCall(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    private static partial int Accept4(int fd, byte* address, int* length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    private static partial int GetSockName(int fd, byte* address, int* length);
+
+    /// <summary>A socket's descriptor, kept from being closed and reused while a call runs on it (as Socket does).</summary>
+    private ref struct Descriptor
+    {
+        private readonly SafeHandle _handle;
+        private readonly bool _added;
+
+        public Descriptor(SafeHandle handle)
+        {
+            _handle = handle;
+            handle.DangerousAddRef(ref _added);
+            Value = (int)handle.DangerousGetHandle();
+        }
+
+        public int Value { get; }
+
+        public void Dispose()
+        {
+            if (_added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+}

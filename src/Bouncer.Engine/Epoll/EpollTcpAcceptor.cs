@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using Bouncer.Engine.Tcp;
+
+namespace Bouncer.Engine.Epoll;
+
+/// <summary>
+/// A listener in every loop's epoll set (EPOLLEXCLUSIVE: a connection wakes one loop), one lane
+/// per loop. A lane takes connections with accept4 until none is queued; each becomes a channel on
+/// that lane's loop, so its session's work starts on the thread that accepted it.
+/// </summary>
+internal sealed class EpollTcpAcceptor : TcpAcceptor
+{
+    private readonly Socket _listener;
+    private readonly EpollRegistration[] _lanes;
+
+    public EpollTcpAcceptor(Socket listener, EpollLoop[] loops)
+    {
+        _listener = listener;
+
+        // accept4 must return EAGAIN when the queue is empty, not block a loop's thread.
+        listener.Blocking = false;
+        _lanes = new EpollRegistration[loops.Length];
+        try
+        {
+            for (var i = 0; i < loops.Length; i++)
+            {
+                _lanes[i] = loops[i].RegisterListener(listener);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public override int Lanes => _lanes.Length;
+
+    /// <remarks>
+    /// The accepted descriptor is wrapped in a <see cref="Socket"/>, which asks the kernel for its
+    /// family, type and addresses (a handful of cheap calls): the session still sets options,
+    /// shuts down and closes through it.
+    /// </remarks>
+    public override async ValueTask<Socket> AcceptAsync(int lane, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = EpollCalls.Accept(_listener.SafeHandle);
+            if (result >= 0)
+            {
+                return new Socket(new SafeSocketHandle(result, ownsHandle: true));
+            }
+
+            switch (-result)
+            {
+                case EpollCalls.ErrnoWouldBlock:
+                    await _lanes[lane].WaitReadableAsync().ConfigureAwait(false);
+                    break;
+                case EpollCalls.ErrnoInterrupted or EpollCalls.ErrnoConnectionAborted:
+                    break; // The client gave up while queued: take the next one.
+                default:
+                    throw new SocketException((int)Net.LinuxErrors.ToSocketError(-result));
+            }
+        }
+    }
+
+    public override TcpChannel Open(Socket accepted, int lane) =>
+        new EpollTcpChannel(accepted, _lanes[lane].Loop.Register(accepted, awaitingConnect: false));
+
+    public override void Dispose()
+    {
+        foreach (var lane in _lanes)
+        {
+            if (lane is not null)
+            {
+                lane.Abort();
+                lane.Loop.Release(lane);
+            }
+        }
+    }
+}

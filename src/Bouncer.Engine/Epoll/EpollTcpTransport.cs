@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using Bouncer.Engine.Tcp;
+
+namespace Bouncer.Engine.Epoll;
+
+/// <summary>
+/// TCP on Linux through epoll sets of the engine's own (docs/design.md, "TCP transport"): every
+/// loop accepts from every listener (<see cref="EpollTcpAcceptor"/>), and a session's target is
+/// connected and waited on by the loop that accepted its client, so a session lives on one thread.
+/// </summary>
+/// <remarks>
+/// The loops serve every engine in the process, as the runtime's own socket engine does: they are
+/// made on first use, one per processor, and wait in epoll_wait, costing nothing, while there is
+/// no socket to serve.
+/// </remarks>
+internal sealed class EpollTcpTransport : TcpTransport, IDisposable
+{
+    private static readonly Lazy<EpollTcpTransport> s_shared = new(() => new EpollTcpTransport(Environment.ProcessorCount));
+
+    private readonly EpollLoop[] _loops;
+
+    /// <param name="loops">Threads, each with its own epoll set; tests make their own transport to count its registrations.</param>
+    internal EpollTcpTransport(int loops)
+    {
+        _loops = new EpollLoop[Math.Max(1, loops)];
+        for (var i = 0; i < _loops.Length; i++)
+        {
+            _loops[i] = new EpollLoop($"bouncer epoll {i}", OnFault);
+        }
+    }
+
+    public static EpollTcpTransport Shared => s_shared.Value;
+
+    /// <summary>Whether this system has epoll.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    /// <summary>Sockets registered on every loop, and not yet closed.</summary>
+    public int Registered => _loops.Sum(loop => loop.Count);
+
+    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    {
+        EpollCalls.SetNonBlocking(socket.SafeHandle);
+        var loop = ((EpollTcpChannel)client).Loop;
+        var error = EpollCalls.Connect(socket.SafeHandle, target);
+        if (error == 0)
+        {
+            return new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: false));
+        }
+
+        if (error != EpollCalls.ErrnoInProgress)
+        {
+            throw new SocketException((int)Net.LinuxErrors.ToSocketError(error));
+        }
+
+        // Registered once the connect is under way: an unconnected socket reports itself writable.
+        var channel = new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: true));
+        try
+        {
+            using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
+            {
+                await channel.WaitWritableAsync().ConfigureAwait(false);
+            }
+
+            var result = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            return result == SocketError.Success ? channel : throw new SocketException((int)result);
+        }
+        catch (SocketException) when (cancellationToken.IsCancellationRequested)
+        {
+            channel.Detach();
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch
+        {
+            channel.Detach();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
+    public void Dispose()
+    {
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+    }
+
+    public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
+
+    /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
+    public override IPEndPoint? LocalEndPoint(Socket socket)
+    {
+        try
+        {
+            return EpollCalls.LocalAddress(socket.SafeHandle);
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private static void OnFault(Exception exception) =>
+        Environment.FailFast("A continuation on an epoll thread let an exception escape.", exception);
+}

@@ -1,0 +1,208 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Bouncer.Engine.Epoll;
+using Bouncer.Engine.Tcp;
+using Bouncer.Engine.Tests.Support;
+
+namespace Bouncer.Engine.Tests.Epoll;
+
+/// <summary>The epoll transport on its own, with a transport of the test's own so its registrations can be counted.</summary>
+public sealed class EpollTcpTransportTests : IDisposable
+{
+    private readonly EpollTcpTransport _transport = new(loops: 2);
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(20));
+
+    public void Dispose()
+    {
+        _transport.Dispose();
+        _timeout.Dispose();
+    }
+
+    [Theory]
+    [InlineData("127.0.0.2", 1)]
+    [InlineData("127.1.2.3", 65535)]
+    [InlineData("::1", 8080)]
+    [InlineData("fe80::1%3", 443)]
+    public void Socket_addresses_are_written_and_read_as_Linux_lays_them_out(string address, int port)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Parse(address), port);
+        Span<byte> buffer = stackalloc byte[28];
+
+        var length = EpollCalls.WriteAddress(endpoint, buffer);
+
+        Assert.Equal(endpoint.AddressFamily == AddressFamily.InterNetwork ? 16 : 28, length);
+        var read = EpollCalls.ReadAddress(buffer[..length]);
+        Assert.Equal(endpoint, read);
+        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            Assert.Equal(endpoint.Address.ScopeId, read!.Address.ScopeId);
+        }
+    }
+
+    [LinuxFact]
+    public async Task Every_loop_waits_on_a_listener_and_an_accepted_socket_knows_both_its_addresses()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        using var acceptor = _transport.Listen(listener);
+        Assert.Equal(2, acceptor.Lanes);
+        Assert.Equal(2, _transport.Registered);
+
+        using var peer = await TestNet.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
+        using var accepted = await acceptor.AcceptAsync(1, _timeout.Token);
+
+        Assert.Equal(peer.LocalEndPoint, accepted.RemoteEndPoint);
+        Assert.Equal(peer.RemoteEndPoint, accepted.LocalEndPoint);
+    }
+
+    [LinuxFact]
+    public async Task Disposing_the_acceptor_ends_a_pending_accept_and_frees_every_lane()
+    {
+        using var listener = Listen(IPAddress.Loopback);
+        var acceptor = _transport.Listen(listener);
+        var accepting = acceptor.AcceptAsync(0, _timeout.Token).AsTask();
+        Assert.False(accepting.IsCompleted);
+
+        acceptor.Dispose();
+
+        var failure = await Assert.ThrowsAsync<SocketException>(() => accepting.WaitAsync(_timeout.Token));
+        Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
+        Assert.Equal(0, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task Connects_reports_the_address_the_peer_sees_and_moves_data_both_ways()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        using var target = Listen(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        using var channel = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
+        using var peer = await target.AcceptAsync(_timeout.Token);
+
+        Assert.Equal(peer.RemoteEndPoint, _transport.LocalEndPoint(socket));
+        Assert.Equal(session.Registered + 1, _transport.Registered);
+        await peer.SendAsync(Encoding.ASCII.GetBytes("ping"), SocketFlags.None, _timeout.Token);
+        var buffer = new byte[16];
+        var read = await channel.ReceiveAsync(buffer).AsTask().WaitAsync(_timeout.Token);
+        Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, read));
+
+        Assert.Equal(4, channel.Send(Encoding.ASCII.GetBytes("pong"), out var error));
+        Assert.Equal(SocketError.Success, error);
+        Assert.Equal("pong", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(peer, 4, _timeout.Token)));
+    }
+
+    [LinuxFact]
+    public async Task End_of_stream_that_came_with_the_last_data_is_not_missed()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        var channel = session.Client;
+
+        // Data and FIN arrive together: one edge, and the read that takes the data leaves the FIN queued.
+        await session.Peer.SendAsync(Encoding.ASCII.GetBytes("last"), SocketFlags.None, _timeout.Token);
+        session.Peer.Shutdown(SocketShutdown.Send);
+        await channel.WaitReadableAsync().AsTask().WaitAsync(_timeout.Token);
+        var buffer = new byte[16];
+        Assert.Equal(4, channel.Receive(buffer, out _));
+
+        await channel.WaitReadableAsync().AsTask().WaitAsync(_timeout.Token);
+        Assert.Equal(0, channel.Receive(buffer, out var error));
+        Assert.Equal(SocketError.Success, error);
+    }
+
+    [LinuxFact]
+    public async Task A_refused_connect_throws_and_leaves_nothing_registered()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        var closedPort = TestNet.FreeEndPoint(IPAddress.Loopback);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        var failure = await Assert.ThrowsAsync<SocketException>(() => _transport.ConnectAsync(socket, closedPort, session.Client, _timeout.Token).AsTask());
+
+        Assert.Equal(SocketError.ConnectionRefused, failure.SocketErrorCode);
+        Assert.Equal(session.Registered, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task A_cancelled_connect_throws_OperationCanceled_and_leaves_nothing_registered()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+
+        using var silent = await SilentListener.StartAsync();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var cancel = new CancellationTokenSource();
+        var connecting = _transport.ConnectAsync(socket, silent.EndPoint, session.Client, cancel.Token).AsTask();
+        Assert.False(connecting.IsCompleted);
+        Assert.Equal(session.Registered + 1, _transport.Registered);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connecting.WaitAsync(_timeout.Token));
+        Assert.Equal(session.Registered, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task Closing_a_channel_fails_its_pending_wait_and_frees_its_registration()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        var before = _transport.Registered;
+        var waiting = session.Client.WaitReadableAsync().AsTask();
+
+        session.Client.Reset();
+
+        var failure = await Assert.ThrowsAsync<SocketException>(() => waiting.WaitAsync(_timeout.Token));
+        Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
+        Assert.Equal(before - 1, _transport.Registered);
+        Assert.Equal("reset", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+    }
+
+    private static Socket Listen(IPAddress address)
+    {
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(address, 0));
+        listener.Listen(16);
+        return listener;
+    }
+
+    /// <summary>A client accepted through the transport's own listener: the session a target is connected for.</summary>
+    private sealed class Session : IAsyncDisposable
+    {
+        private readonly Socket _listener;
+        private readonly TcpAcceptor _acceptor;
+
+        private Session(Socket listener, TcpAcceptor acceptor, Socket peer, TcpChannel client, int registered)
+        {
+            _listener = listener;
+            _acceptor = acceptor;
+            Peer = peer;
+            Client = client;
+            Registered = registered;
+        }
+
+        /// <summary>The test's end of the client connection.</summary>
+        public Socket Peer { get; }
+
+        public TcpChannel Client { get; }
+
+        /// <summary>Registrations with the session open: the listener's lanes and the client.</summary>
+        public int Registered { get; }
+
+        public static async Task<Session> StartAsync(EpollTcpTransport transport, CancellationToken cancellationToken)
+        {
+            var listener = Listen(IPAddress.Loopback);
+            var acceptor = transport.Listen(listener);
+            var peer = await TestNet.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, cancellationToken: cancellationToken);
+            var client = acceptor.Open(await acceptor.AcceptAsync(0, cancellationToken), 0);
+            return new Session(listener, acceptor, peer, client, transport.Registered);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            Peer.Dispose();
+            _acceptor.Dispose();
+            _listener.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
