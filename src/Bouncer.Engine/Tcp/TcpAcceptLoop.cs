@@ -87,7 +87,7 @@ internal sealed class TcpAcceptLoop : IListenerService
             {
                 var socket = await _accept(_acceptor, lane, cancellationToken).ConfigureAwait(false);
                 _services.Descriptors.Check(socket);
-                accepted = _acceptor.Open(socket, lane);
+                accepted = Open(socket, lane);
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -117,6 +117,19 @@ internal sealed class TcpAcceptLoop : IListenerService
             }
 
             _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted, _boundLocal));
+        }
+    }
+
+    private TcpChannel Open(Socket socket, int lane)
+    {
+        try
+        {
+            return _acceptor.Open(socket, lane);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Bouncer.Cli.Tests.Support;
@@ -59,7 +60,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
             }
         }
 
-        await WaitForDescriptorsBackAsync(bouncer, idle);
+        await WaitForDescriptorsBackAsync(bouncer, idle, port);
         var worked = 0;
         for (var i = 0; i < Afterwards; i++)
         {
@@ -114,7 +115,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
             }
         }
 
-        await WaitForDescriptorsBackAsync(bouncer, idle);
+        await WaitForDescriptorsBackAsync(bouncer, idle, port);
         var answers = new List<string?>();
         for (var i = 0; i < Afterwards; i++)
         {
@@ -211,15 +212,17 @@ public sealed class DescriptorLimitProcessTests : IDisposable
     }
 
     /// <summary>
-    /// Waits until the daemon holds no more descriptors than it did idle (a few more allowed),
-    /// that is until the crowd's sessions and flows have ended (bounded: 80 looks, 250 ms apart).
-    /// Read from /proc, so the wait asks nothing of a daemon that is at its limit.
+    /// Waits until the daemon holds no more descriptors than it did idle (a few more allowed) and
+    /// no client of the crowd still waits in the listener's queue, that is until the crowd's
+    /// sessions and flows have ended (bounded: 80 looks, 250 ms apart). A queued client would be
+    /// accepted after the accept loop's back-off and could take the descriptors the next session
+    /// needs. Read from /proc, so the wait asks nothing of a daemon that is at its limit.
     /// </summary>
-    private static async Task WaitForDescriptorsBackAsync(DaemonProcess bouncer, int idle)
+    private static async Task WaitForDescriptorsBackAsync(DaemonProcess bouncer, int idle, int port)
     {
         for (var look = 0; look < 80; look++)
         {
-            if (OpenDescriptors(bouncer) <= idle + 4)
+            if (OpenDescriptors(bouncer) <= idle + 4 && QueuedClients(Loopback.Bouncer, port) == 0)
             {
                 return;
             }
@@ -228,6 +231,22 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         }
 
         throw new TimeoutException($"the daemon still holds {OpenDescriptors(bouncer)} descriptors (idle: {idle}):\n{bouncer.Log}");
+    }
+
+    /// <summary>Connections waiting to be accepted on a TCP listener: its rx_queue in /proc/net/tcp.</summary>
+    private static int QueuedClients(IPAddress address, int port)
+    {
+        var local = $"{BitConverter.ToUInt32(address.GetAddressBytes()):X8}:{port:X4}";
+        foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields[1] == local && fields[3] == "0A")
+            {
+                return Convert.ToInt32(fields[4].Split(':')[1], 16);
+            }
+        }
+
+        return 0;
     }
 
     private static int OpenDescriptors(DaemonProcess bouncer) =>
