@@ -136,17 +136,19 @@ internal sealed class ReloadCoordinator
 
         var logText = reopened ? "log files reopened" : "log files kept open";
         var took = elapsed.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+        // The status endpoint learns of the reload before the log says it happened, so whoever
+        // reads that line and then asks /metrics sees it counted.
         if (listeners is null)
         {
-            _log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
             Finished?.Invoke(false, elapsed, $"{failure}; the running configuration is unchanged");
+            _log.Error($"reload of {_options.ConfigPath} failed after {took} ms: {failure}; the running configuration is unchanged; {logText}");
         }
         else
         {
             // The engine's own comparison when it made one (it needs it to carry counters over).
             var rules = listeners.Rules ?? RuleTableChanges.Compare(previous, Running);
-            _log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
             Finished?.Invoke(true, elapsed, $"rules: {rules}; {listeners}");
+            _log.Info($"reloaded {_options.ConfigPath} in {took} ms: rules: {rules}; {listeners}; {logText}");
             if (Running.Settings.Users.Unprivileged != _startUnprivileged)
             {
                 _log.Warning($"user.unprivileged: {Running.Settings.Users.Unprivileged ?? "(none)"} takes effect at the next start; " +

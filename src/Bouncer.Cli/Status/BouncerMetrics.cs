@@ -68,10 +68,11 @@ internal sealed class BouncerMetrics
     public static string ContentType => ContentTypeText;
 
     /// <summary>One reload has finished (the command loop calls this).</summary>
+    /// <remarks>The duration first: a scrape that sees the reload counted sees its duration too.</remarks>
     public void ReloadFinished(bool succeeded, TimeSpan duration)
     {
-        _reloads.WithLabels(succeeded ? "ok" : "failed").Inc();
         _reloadDuration.Observe(duration.TotalSeconds);
+        _reloads.WithLabels(succeeded ? "ok" : "failed").Inc();
     }
 
     /// <summary>Brings every series up to <paramref name="snapshot"/> and writes the text exposition.</summary>
