@@ -13,10 +13,17 @@ namespace Bouncer.Engine.Epoll;
 internal sealed class EpollTcpChannel : TcpChannel
 {
     private readonly EpollRegistration _registration;
+
+    // Read once: every receive and send needs it, and Socket.SafeHandle marks the handle exposed on each read.
+    private readonly SafeSocketHandle _handle;
     private int _released;
 
     public EpollTcpChannel(Socket socket, EpollRegistration registration)
-        : base(socket) => _registration = registration;
+        : base(socket)
+    {
+        _registration = registration;
+        _handle = socket.SafeHandle;
+    }
 
     public EpollLoop Loop => _registration.Loop;
 
@@ -24,9 +31,9 @@ internal sealed class EpollTcpChannel : TcpChannel
 
     public ValueTask<int> WaitWritableAsync() => _registration.WaitWritableAsync();
 
-    public override int Receive(Span<byte> buffer, out SocketError error) => Result(EpollCalls.Receive(Socket.SafeHandle, buffer), out error);
+    public override int Receive(Span<byte> buffer, out SocketError error) => Result(EpollCalls.Receive(_handle, buffer), out error);
 
-    public override int Send(ReadOnlySpan<byte> data, out SocketError error) => Result(EpollCalls.Send(Socket.SafeHandle, data), out error);
+    public override int Send(ReadOnlySpan<byte> data, out SocketError error) => Result(EpollCalls.Send(_handle, data), out error);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
