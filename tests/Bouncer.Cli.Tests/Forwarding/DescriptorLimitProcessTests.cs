@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Bouncer.Cli.Tests.Reliability;
 using Bouncer.Cli.Tests.Support;
 using static Bouncer.Cli.Tests.Lifecycle.RuleFileText;
 
@@ -38,7 +39,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         await File.WriteAllTextAsync(config, Pass("tcp", Loopback.Bouncer, port, Loopback.TargetA, target.Port));
         using var bouncer = DaemonProcess.Start(["-f", config], wrap: DescriptorLimit.Of(limit));
         await bouncer.WaitUntilServingAsync();
-        var idle = OpenDescriptors(bouncer);
+        var idle = DaemonMeasures.OpenDescriptors(bouncer);
 
         var crowd = new List<Socket>();
         try
@@ -92,7 +93,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
             "protocol: udp timeout.io.udp: 1 log: error }\n");
         using var bouncer = DaemonProcess.Start(["-f", config], wrap: DescriptorLimit.Of(Limit));
         await bouncer.WaitUntilServingAsync();
-        var idle = OpenDescriptors(bouncer);
+        var idle = DaemonMeasures.OpenDescriptors(bouncer);
 
         // Each client is a flow with its own outgoing socket: more of them than the daemon has descriptors.
         var crowd = new List<Socket>();
@@ -222,7 +223,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
     {
         for (var look = 0; look < 80; look++)
         {
-            if (OpenDescriptors(bouncer) <= idle + 4 && QueuedClients(Loopback.Bouncer, port) == 0)
+            if (DaemonMeasures.OpenDescriptors(bouncer) <= idle + 4 && QueuedClients(Loopback.Bouncer, port) == 0)
             {
                 return;
             }
@@ -230,7 +231,7 @@ public sealed class DescriptorLimitProcessTests : IDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
 
-        throw new TimeoutException($"the daemon still holds {OpenDescriptors(bouncer)} descriptors (idle: {idle}):\n{bouncer.Log}");
+        throw new TimeoutException($"the daemon still holds {DaemonMeasures.OpenDescriptors(bouncer)} descriptors (idle: {idle}):\n{bouncer.Log}");
     }
 
     /// <summary>Connections waiting to be accepted on a TCP listener: its rx_queue in /proc/net/tcp.</summary>
@@ -249,8 +250,6 @@ public sealed class DescriptorLimitProcessTests : IDisposable
         return 0;
     }
 
-    private static int OpenDescriptors(DaemonProcess bouncer) =>
-        Directory.EnumerateFileSystemEntries($"/proc/{bouncer.Id}/fd").Count();
 
     /// <summary>A new session: the target's greeting, then the payload there and back, byte for byte.</summary>
     private static async Task<bool> RoundTripAsync(int port)
