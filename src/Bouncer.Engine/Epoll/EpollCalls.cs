@@ -132,11 +132,16 @@ internal static unsafe partial class EpollCalls
         Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
     }
 
-    /// <summary>accept4 of a queued connection, non-blocking and close-on-exec: the descriptor, or -errno.</summary>
+    /// <summary>accept4 of a queued connection, close-on-exec: the descriptor, or -errno.</summary>
+    /// <remarks>
+    /// Left blocking: every read and write passes MSG_DONTWAIT, and a <see cref="System.Net.Sockets.Socket"/>
+    /// made around a non-blocking descriptor builds the runtime's async context for it (objects the
+    /// epoll loops never use, and two fcntl calls more at close).
+    /// </remarks>
     public static int Accept(SafeHandle listener)
     {
         using var fd = new Descriptor(listener);
-        var accepted = Accept4(fd.Value, null, null, CloseOnExec | NonBlocking);
+        var accepted = Accept4(fd.Value, null, null, CloseOnExec);
         return accepted >= 0 ? accepted : -Marshal.GetLastPInvokeError();
     }
 
