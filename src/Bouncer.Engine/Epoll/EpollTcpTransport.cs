@@ -39,43 +39,35 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     /// <summary>Sockets registered on every loop, and not yet closed.</summary>
     public int Registered => _loops.Sum(loop => loop.Count);
 
-    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Not an async method: a connect that has finished by the time it is asked again (a loopback
+    /// handshake runs inside the connect call) returns the channel at once, so neither this call
+    /// nor the session's calls above it allocate a state machine or wait for the writable edge.
+    /// </remarks>
+    public override ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
         EpollCalls.SetNonBlocking(socket.SafeHandle);
         var loop = ((EpollTcpChannel)client).Loop;
         var error = EpollCalls.Connect(socket.SafeHandle, target);
-        if (error == 0)
+        if (error == EpollCalls.ErrnoInProgress)
         {
-            return new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: false));
+            // A second connect says how the first one stands: 0 once it has finished, EALREADY
+            // while it is under way, or the error it ended with.
+            error = EpollCalls.Connect(socket.SafeHandle, target);
         }
 
-        if (error != EpollCalls.ErrnoInProgress)
+        if (error is 0 or EpollCalls.ErrnoIsConnected)
         {
-            throw new SocketException((int)Net.LinuxErrors.ToSocketError(error));
+            return new ValueTask<TcpChannel>(new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: false)));
+        }
+
+        if (error != EpollCalls.ErrnoAlready)
+        {
+            return ValueTask.FromException<TcpChannel>(new SocketException((int)Net.LinuxErrors.ToSocketError(error)));
         }
 
         // Registered once the connect is under way: an unconnected socket reports itself writable.
-        var channel = new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: true));
-        try
-        {
-            using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
-            {
-                await channel.WaitWritableAsync().ConfigureAwait(false);
-            }
-
-            var result = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-            return result == SocketError.Success ? channel : throw new SocketException((int)result);
-        }
-        catch (SocketException) when (cancellationToken.IsCancellationRequested)
-        {
-            channel.Detach();
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch
-        {
-            channel.Detach();
-            throw;
-        }
+        return WaitConnectedAsync(socket, new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: true)), cancellationToken);
     }
 
     /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
@@ -102,6 +94,30 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         catch (ObjectDisposedException)
         {
             return null;
+        }
+    }
+
+    private static async ValueTask<TcpChannel> WaitConnectedAsync(Socket socket, EpollTcpChannel channel, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
+            {
+                await channel.WaitWritableAsync().ConfigureAwait(false);
+            }
+
+            var result = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            return result == SocketError.Success ? channel : throw new SocketException((int)result);
+        }
+        catch (SocketException) when (cancellationToken.IsCancellationRequested)
+        {
+            channel.Detach();
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch
+        {
+            channel.Detach();
+            throw;
         }
     }
 
