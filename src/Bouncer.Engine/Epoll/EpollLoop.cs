@@ -63,14 +63,14 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
-    /// <summary>Adds <paramref name="socket"/> (non-blocking) for readable and writable edges.</summary>
+    /// <summary>Adds a connected (or connecting) socket for readable and writable edges.</summary>
     /// <param name="awaitingConnect">The socket's connect is under way: its first writable edge says the connect ended.</param>
-    public EpollRegistration Register(Socket socket, bool awaitingConnect) => Register(socket, awaitingConnect, StreamInterest);
+    public EpollRegistration Register(SafeHandle socket, bool awaitingConnect) => Register(socket, awaitingConnect, StreamInterest);
 
     /// <summary>Adds a listening socket that other loops wait on too: a connection wakes one of them.</summary>
-    public EpollRegistration RegisterListener(Socket listener) => Register(listener, awaitingConnect: false, ListenerInterest);
+    public EpollRegistration RegisterListener(SafeHandle listener) => Register(listener, awaitingConnect: false, ListenerInterest);
 
-    private EpollRegistration Register(Socket socket, bool awaitingConnect, uint interest)
+    private EpollRegistration Register(SafeHandle socket, bool awaitingConnect, uint interest)
     {
         EpollRegistration registration;
         lock (_gate)
@@ -117,8 +117,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         EpollCalls.CloseDescriptor(_epoll);
     }
 
-    private int Add(Socket socket, EpollRegistration registration, uint interest) =>
-        EpollCalls.Add(_epoll, socket.SafeHandle, interest, ((ulong)registration.Generation << 32) | (uint)registration.Slot);
+    private int Add(SafeHandle socket, EpollRegistration registration, uint interest) =>
+        EpollCalls.Add(_epoll, socket, interest, ((ulong)registration.Generation << 32) | (uint)registration.Slot);
 
     private void Run()
     {

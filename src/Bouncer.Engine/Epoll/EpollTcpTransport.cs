@@ -45,7 +45,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         var error = EpollCalls.Connect(socket.SafeHandle, target);
         if (error == 0)
         {
-            return new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: false));
+            return EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: false));
         }
 
         if (error != EpollCalls.ErrnoInProgress)
@@ -54,7 +54,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         }
 
         // Registered once the connect is under way: an unconnected socket reports itself writable.
-        var channel = new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: true));
+        var channel = EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: true));
         try
         {
             using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
@@ -89,17 +89,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
 
     /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
-    public override IPEndPoint? LocalEndPoint(Socket socket)
-    {
-        try
-        {
-            return EpollCalls.LocalAddress(socket.SafeHandle);
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
-    }
+    public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);
 
     private static void OnFault(Exception exception) =>
         Environment.FailFast("A continuation on an epoll thread let an exception escape.", exception);

@@ -7,9 +7,19 @@ internal sealed class SocketTcpAcceptor(Socket listener) : TcpAcceptor
 {
     public override int Lanes => 1;
 
-    public override ValueTask<Socket> AcceptAsync(int lane, CancellationToken cancellationToken) => listener.AcceptAsync(cancellationToken);
-
-    public override TcpChannel Open(Socket accepted, int lane) => new SocketTcpChannel(accepted);
+    public override async ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken)
+    {
+        var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new SocketTcpChannel(accepted);
+        }
+        catch
+        {
+            accepted.Dispose();
+            throw;
+        }
+    }
 
     /// <remarks>Closing the listener, which its owner does next, ends a pending accept.</remarks>
     public override void Dispose()
