@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Bouncer.Engine.Tcp;
 
@@ -7,6 +8,8 @@ internal sealed class SocketTcpAcceptor(Socket listener) : TcpAcceptor
 {
     public override int Lanes => 1;
 
+    /// <remarks>Pooled: a box per accept that waits would be an allocation per connection the runtime's own accept does not make.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken)
     {
         var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
