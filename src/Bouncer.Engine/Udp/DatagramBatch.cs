@@ -47,6 +47,10 @@ internal sealed unsafe partial class DatagramBatch
     private readonly MultiMessageHeader[] _headers = GC.AllocateArray<MultiMessageHeader>(Capacity, pinned: true);
     private readonly int[] _lengths = new int[Capacity];
 
+    // Kept apart from the headers, which a send rewrites: a listener goes on reading the senders
+    // of a batch after sending part of it on to a flow's target.
+    private readonly int[] _senderLengths = new int[Capacity];
+
     public static bool IsSupported { get; } = OperatingSystem.IsLinux();
 
     /// <summary>The payload of datagram <paramref name="index"/> of the last receive.</summary>
@@ -93,6 +97,7 @@ internal sealed unsafe partial class DatagramBatch
         for (var i = 0; i < received; i++)
         {
             _lengths[i] = (int)_headers[i].Length;
+            _senderLengths[i] = (int)_headers[i].Header.NameLength;
         }
 
         return received;
@@ -124,7 +129,7 @@ internal sealed unsafe partial class DatagramBatch
         return Call(socket, &SendNow, start, count);
     }
 
-    private ReadOnlySpan<byte> Sender(int index) => _addresses.AsSpan(index * AddressSize, (int)_headers[index].Header.NameLength);
+    private ReadOnlySpan<byte> Sender(int index) => _addresses.AsSpan(index * AddressSize, _senderLengths[index]);
 
     private void Prepare(int index, nint address, uint addressLength, int payloadLength)
     {

@@ -86,6 +86,28 @@ public sealed class DatagramBatchTests
     }
 
     [LinuxFact]
+    public void The_senders_of_a_batch_stay_readable_after_part_of_it_is_sent_on()
+    {
+        using var receiver = Bound(Receiver);
+        using var sender = Bound(Sender);
+        using var relay = Bound(Receiver);
+        for (var i = 0; i < 4; i++)
+        {
+            sender.SendTo([(byte)i], relay.LocalEndPoint!);
+        }
+
+        WaitQueued(relay);
+        var batch = new DatagramBatch();
+        Assert.Equal(4, batch.Receive(relay));
+        relay.Connect(receiver.LocalEndPoint!);
+
+        Assert.Equal(2, batch.Send(relay, null, 1, 2));
+
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(sender.LocalEndPoint, SenderOf(batch, i)));
+        Assert.Equal(4, batch.RunFromSameSender(0, 4));
+    }
+
+    [LinuxFact]
     public void A_connected_socket_reports_port_unreachable_from_its_peer_as_a_socket_error()
     {
         using var closed = Bound(Receiver);
