@@ -19,8 +19,8 @@ public sealed record EngineOptions
     public int Debug { get; init; }
 
     /// <summary>
-    /// How TCP sockets wait: <see cref="TcpTransportKind.Epoll"/> where the system has it (Linux),
-    /// else <see cref="TcpTransportKind.Sockets"/>. The environment variable
+    /// How TCP sockets, and the UDP relay's batch loops, wait: <see cref="TcpTransportKind.Epoll"/>
+    /// where the system has it (Linux), else <see cref="TcpTransportKind.Sockets"/>. The environment variable
     /// <c>BOUNCER_TCP_TRANSPORT=sockets</c> chooses the runtime's socket engine on Linux too, to
     /// rule the transport out when a fault is being chased (and so the test suite runs on both).
     /// </summary>

@@ -22,6 +22,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     // Every loop has a listener in its set; a new connection wakes one of them, not all.
     private const uint ListenerInterest = EpollCalls.In | EpollCalls.Exclusive | EpollCalls.EdgeTriggered;
 
+    // Errors are reported whether asked for or not; a datagram socket's sends never wait here.
+    private const uint DatagramInterest = EpollCalls.In | EpollCalls.EdgeTriggered;
+
     private readonly int _epoll;
     private readonly int _wake;
     private readonly Thread _thread;
@@ -70,6 +73,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>Adds a listening socket that other loops wait on too: a connection wakes one of them.</summary>
     public EpollRegistration RegisterListener(SafeHandle listener) => Register(listener, awaitingConnect: false, ListenerInterest);
 
+    /// <summary>Adds a datagram socket for readable edges; an error is one too (the next receive reports it).</summary>
+    public EpollRegistration RegisterDatagram(Socket socket) => Register(socket.SafeHandle, awaitingConnect: false, DatagramInterest);
+
     private EpollRegistration Register(SafeHandle socket, bool awaitingConnect, uint interest)
     {
         EpollRegistration registration;
@@ -81,7 +87,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 Array.Resize(ref _slots, _slots.Length * 2);
             }
 
-            registration = new EpollRegistration(this, slot, ++_generation, awaitingConnect);
+            registration = new EpollRegistration(this, slot, ++_generation, awaitingConnect, datagram: interest == DatagramInterest);
             Volatile.Write(ref _slots[slot], registration);
         }
 

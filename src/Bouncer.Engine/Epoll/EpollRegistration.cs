@@ -12,10 +12,16 @@ internal sealed class EpollRegistration
     // Not ready at first: adding a socket to the set reports what is already queued as an edge.
     private readonly ReadinessWaiter _readable = new(ready: false);
     private ReadinessWaiter? _writable;
+    private readonly bool _datagram;
 
-    public EpollRegistration(EpollLoop loop, int slot, uint generation, bool awaitingConnect)
+    /// <param name="datagram">
+    /// A datagram socket: an error (an ICMP message about an earlier send) is an edge like any
+    /// other, taken by the next receive, not an end that stays; there is no end of stream.
+    /// </param>
+    public EpollRegistration(EpollLoop loop, int slot, uint generation, bool awaitingConnect, bool datagram = false)
     {
         Loop = loop;
+        _datagram = datagram;
         Slot = slot;
         Generation = generation;
 
@@ -37,6 +43,12 @@ internal sealed class EpollRegistration
     /// <summary>Called on the loop's thread with the events epoll reported.</summary>
     public void OnEvents(uint events)
     {
+        if (_datagram)
+        {
+            _readable.Signal();
+            return;
+        }
+
         if ((events & (Ends | EpollCalls.ReadHangUp)) != 0)
         {
             _readable.Finish();

@@ -19,6 +19,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     private static readonly Lazy<EpollTcpTransport> s_shared = new(() => new EpollTcpTransport(Environment.ProcessorCount));
 
     private readonly EpollLoop[] _loops;
+    private int _nextLoop;
 
     /// <param name="loops">Threads, each with its own epoll set; tests make their own transport to count its registrations.</param>
     internal EpollTcpTransport(int loops)
@@ -87,6 +88,9 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     }
 
     public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
+
+    /// <summary>The loops in turn: each socket of the UDP relay waits on one (<see cref="Udp.DatagramWait"/>).</summary>
+    public EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
 
     /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
     public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);

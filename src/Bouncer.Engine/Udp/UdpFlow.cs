@@ -35,6 +35,7 @@ internal sealed class UdpFlow : ITrackedSession
     private long _lastActivity;
     private SessionIdentity? _identity;
     private Socket? _outgoing;
+    private DatagramWait? _outgoingWait;
     private UdpTargetSender? _sender;
     private UdpReplyRelay? _replies;
     private SessionLease? _lease;
@@ -161,7 +162,7 @@ internal sealed class UdpFlow : ITrackedSession
         }
 
         _listener.Remove(this);
-        _outgoing?.Dispose();
+        CloseOutgoing();
         Interlocked.Exchange(ref _lease, null)?.Dispose();
         _relay.Budget.Release();
         if (_identity is null)
@@ -252,7 +253,7 @@ internal sealed class UdpFlow : ITrackedSession
         if (!_state.TryOpen())
         {
             // Terminated while the decision was under way; Close may not have seen the socket.
-            _outgoing?.Dispose();
+            CloseOutgoing();
             Interlocked.Exchange(ref _lease, null)?.Dispose();
             return false;
         }
@@ -268,13 +269,21 @@ internal sealed class UdpFlow : ITrackedSession
         var outgoing = UdpSockets.CreateOutgoing(target, source, settings.SamePort ? Client.Port : 0, connect, rule, settings);
         _services.Descriptors.Check(outgoing);
         _outgoing = outgoing;
+        _outgoingWait = DatagramWait.For(outgoing, _services);
         SocketOptionWarnings.ReportForRule(_services.Warnings, rule, UdpSockets.ApplyOptions(outgoing, SocketSide.External, settings, rule), "outgoing side");
 
         Outgoing = (IPEndPoint?)outgoing.LocalEndPoint;
 
         // Unconnected, each datagram names the target and each reply's sender is read.
         _sender = new UdpTargetSender(this, outgoing, connect ? null : target.Serialize(), _bandwidth);
-        _replies = new UdpReplyRelay(this, _listener, outgoing, connect ? null : new SocketAddress(target.AddressFamily), _bandwidth, _services.Options.DatagramBatches);
+        _replies = new UdpReplyRelay(this, _listener, outgoing, _outgoingWait, connect ? null : new SocketAddress(target.AddressFamily), _bandwidth, _services.Options.DatagramBatches);
+    }
+
+    /// <summary>The wait first: closing the socket would not end a wait on an epoll loop.</summary>
+    private void CloseOutgoing()
+    {
+        _outgoingWait?.Dispose();
+        _outgoing?.Dispose();
     }
 
     private void Touch() => Volatile.Write(ref _lastActivity, _services.Time.GetMilliseconds());

@@ -21,6 +21,7 @@ internal sealed class UdpListenSocket : IDisposable
 
     private readonly Socket _socket;
     private readonly UdpRelay _relay;
+    private readonly DatagramWait _wait;
     private readonly ConcurrentDictionary<SocketAddress, UdpFlow> _flows = new();
 
     public UdpListenSocket(Socket socket, UdpRelay relay, int matchPort)
@@ -30,6 +31,7 @@ internal sealed class UdpListenSocket : IDisposable
 
         // Replies are sent synchronously and must not block the flow's thread (see SendToClientAsync).
         _socket.Blocking = false;
+        _wait = DatagramWait.For(socket, relay.Services);
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         MatchEndPoint = new IPEndPoint(LocalEndPoint.Address, matchPort);
     }
@@ -49,20 +51,25 @@ internal sealed class UdpListenSocket : IDisposable
         _relay.Services.Options.DatagramBatches ? ReceiveBatchesAsync(stopping) : ReceiveOneByOneAsync(stopping);
 
     /// <summary>
-    /// Waits with a zero-byte peek until a datagram is queued, then takes what is queued, a batch
-    /// per system call. Datagrams of one client that arrived one after another go to its flow's
-    /// socket in one call too. Between bursts the socket holds no buffer.
+    /// Waits until a datagram is queued (<see cref="DatagramWait"/>), then takes what is queued, a
+    /// batch per system call. Datagrams of one client that arrived one after another go to its
+    /// flow's socket in one call too. Between bursts the socket holds no buffer.
     /// </summary>
     private async Task ReceiveBatchesAsync(CancellationToken stopping)
     {
         var from = new SocketAddress(_socket.AddressFamily);
+        var drained = true;
         while (!stopping.IsCancellationRequested)
         {
-            var drained = true;
             var batch = default(DatagramBatch);
             try
             {
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
+                if (drained)
+                {
+                    await _wait.WaitAsync().ConfigureAwait(false);
+                }
+
+                drained = true;
                 batch = DatagramBatchPool.Rent();
                 var batches = 0;
                 do
@@ -184,7 +191,11 @@ internal sealed class UdpListenSocket : IDisposable
 
     public void Remove(UdpFlow flow) => _flows.TryRemove(KeyValuePair.Create(flow.Key, flow));
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _wait.Dispose();
+        _socket.Dispose();
+    }
 
     private void StartFlow(ReadOnlyMemory<byte> datagram, SocketAddress from, CancellationToken stopping)
     {

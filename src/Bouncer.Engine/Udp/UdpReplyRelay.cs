@@ -20,27 +20,31 @@ internal sealed class UdpReplyRelay
     private readonly UdpFlow _flow;
     private readonly UdpListenSocket _listener;
     private readonly Socket _socket;
+    private readonly DatagramWait _wait;
     private readonly SocketAddress? _anySender;
     private readonly BandwidthLimiter? _bandwidth;
     private readonly bool _batches;
 
     /// <param name="socket">The flow's outgoing socket.</param>
+    /// <param name="wait">How <paramref name="socket"/> is waited on; the flow disposes it before the socket.</param>
     /// <param name="anySender">With <c>udp.connectdst: no</c>, where the sender of each reply is read into; null for a connected socket.</param>
     /// <param name="batches">Whether replies may be taken and sent a batch per system call.</param>
-    public UdpReplyRelay(UdpFlow flow, UdpListenSocket listener, Socket socket, SocketAddress? anySender, BandwidthLimiter? bandwidth, bool batches)
+    public UdpReplyRelay(UdpFlow flow, UdpListenSocket listener, Socket socket, DatagramWait wait, SocketAddress? anySender, BandwidthLimiter? bandwidth, bool batches)
     {
         _flow = flow;
         _listener = listener;
         _socket = socket;
+        _wait = wait;
         _anySender = anySender;
         _bandwidth = bandwidth;
         _batches = batches;
     }
 
     /// <summary>
-    /// Relays the target's replies until the flow ends. Between bursts it waits with a zero-byte
-    /// peek, so an idle flow holds no 64 KiB buffer, which matters with tens of thousands of flows.
-    /// One async method for the whole loop: its state machine is allocated once, not per datagram.
+    /// Relays the target's replies until the flow ends. Between bursts it waits without a buffer
+    /// (<see cref="DatagramWait"/>), so an idle flow holds no 64 KiB, which matters with tens of
+    /// thousands of flows. One async method for the whole loop: its state machine is allocated
+    /// once, not per datagram.
     /// </summary>
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -48,11 +52,15 @@ internal sealed class UdpReplyRelay
         _socket.Blocking = false;
         try
         {
+            var drained = true;
             while (!stopping.IsCancellationRequested && _flow.IsOpen)
             {
                 try
                 {
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
+                    if (drained)
+                    {
+                        await _wait.WaitAsync().ConfigureAwait(false);
+                    }
                 }
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
                 {
@@ -61,7 +69,7 @@ internal sealed class UdpReplyRelay
 
                 // Batches need a connected socket (the default): with udp.connectdst: no, each
                 // reply's sender is read one at a time, which keeps that rarer path simple.
-                var drained = _batches && _anySender is null
+                drained = _batches && _anySender is null
                     ? await RelayQueuedBatchesAsync(stopping).ConfigureAwait(false)
                     : await RelayQueuedOneByOneAsync(stopping).ConfigureAwait(false);
                 if (!drained)
