@@ -5,9 +5,10 @@ using System.Runtime.InteropServices;
 namespace Bouncer.Engine.Epoll;
 
 /// <summary>
-/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), connect(2),
-/// getsockname(2)). .NET exposes none of them on a socket it does not wait on itself, and no
-/// maintained package binds them, so they are declared here.
+/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), accept4(2), connect(2),
+/// getsockname(2), shutdown(2), setsockopt(2) for SO_LINGER). .NET exposes none of them on a
+/// socket it has no <see cref="Socket"/> for, and no maintained package binds them, so they are
+/// declared here.
 /// </summary>
 internal static unsafe partial class EpollCalls
 {
@@ -24,6 +25,7 @@ internal static unsafe partial class EpollCalls
     public const int ErrnoConnectionAborted = 103;
     public const int ErrnoIsConnected = 106;
     public const int ErrnoAlready = 114;
+    public const int ErrnoNotConnected = 107;
     public const int ErrnoInProgress = 115;
 
     private const int CtlAdd = 1;
@@ -34,6 +36,11 @@ internal static unsafe partial class EpollCalls
     private const int SetStatusFlags = 4;
     private const ushort FamilyInet = 2;
     private const ushort FamilyInet6 = 10;
+    private const int SocketLevel = 1;
+    private const int LingerOption = 13;
+
+    /// <summary>sizeof(struct sockaddr_storage): room for any address accept4 may write.</summary>
+    private const int AddressStorage = 128;
 
     /// <summary>
     /// struct epoll_event is packed on x86-64 (12 bytes) and naturally aligned elsewhere (16), so
@@ -57,6 +64,9 @@ internal static unsafe partial class EpollCalls
         _ = Accept4(-1, null, null, CloseOnExec | NonBlocking);
         _ = ConnectCall(-1, &scratch, 0);
         _ = GetSockName(-1, &scratch, &length);
+        _ = ShutdownCall(-1, 0);
+        _ = SetSockOpt(-1, SocketLevel, LingerOption, &scratch, 0);
+        _ = Close(-1);
         _ = EpollCtl(-1, CtlAdd, -1, &scratch);
     }
 
@@ -134,17 +144,33 @@ internal static unsafe partial class EpollCalls
         Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
     }
 
-    /// <summary>accept4 of a queued connection, close-on-exec: the descriptor, or -errno.</summary>
+    /// <summary>
+    /// accept4 of a queued connection, close-on-exec: the descriptor, or -errno; <paramref name="remote"/>
+    /// is the client's address, as the kernel wrote it with the connection.
+    /// </summary>
     /// <remarks>
-    /// Left blocking: every read and write passes MSG_DONTWAIT, and a <see cref="System.Net.Sockets.Socket"/>
-    /// made around a non-blocking descriptor builds the runtime's async context for it (objects the
-    /// epoll loops never use, and two fcntl calls more at close).
+    /// Left blocking: every read and write passes MSG_DONTWAIT, and a <see cref="Socket"/> made
+    /// around a non-blocking descriptor (for a rule's client-side options) would build the
+    /// runtime's async context for it.
     /// </remarks>
-    public static int Accept(SafeHandle listener)
+    public static int Accept(SafeHandle listener, out IPEndPoint? remote)
     {
-        using var fd = new Descriptor(listener);
-        var accepted = Accept4(fd.Value, null, null, CloseOnExec);
-        return accepted >= 0 ? accepted : -Marshal.GetLastPInvokeError();
+        var address = stackalloc byte[AddressStorage];
+        var length = AddressStorage;
+        int accepted;
+        using (var fd = new Descriptor(listener))
+        {
+            accepted = Accept4(fd.Value, address, &length, CloseOnExec);
+        }
+
+        if (accepted < 0)
+        {
+            remote = null;
+            return -Marshal.GetLastPInvokeError();
+        }
+
+        remote = ReadAddress(new ReadOnlySpan<byte>(address, Math.Min(length, AddressStorage)));
+        return accepted;
     }
 
     /// <summary>A non-blocking connect: 0 when connected at once, else the errno (EINPROGRESS while under way).</summary>
@@ -156,20 +182,41 @@ internal static unsafe partial class EpollCalls
         return ConnectCall(fd.Value, address, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    /// <summary>The address the kernel gave the socket (getsockname), or null when it cannot tell.</summary>
+    /// <summary>The address the kernel gave the socket (getsockname), or null when it cannot tell (closed, say).</summary>
     public static IPEndPoint? LocalAddress(SafeHandle socket)
     {
         var address = stackalloc byte[28];
         var length = 28;
-        using (var fd = new Descriptor(socket))
+        try
         {
+            using var fd = new Descriptor(socket);
             if (GetSockName(fd.Value, address, &length) != 0)
             {
                 return null;
             }
         }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
 
-        return ReadAddress(new ReadOnlySpan<byte>(address, length));
+        return ReadAddress(new ReadOnlySpan<byte>(address, Math.Min(length, 28)));
+    }
+
+    /// <summary>shutdown(2): 0, or the errno.</summary>
+    public static int Shutdown(SafeHandle socket, SocketShutdown how)
+    {
+        using var fd = new Descriptor(socket);
+        return ShutdownCall(fd.Value, (int)how) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>SO_LINGER on with a timeout of 0: the close that follows sends a reset. 0, or the errno.</summary>
+    public static int LingerNone(SafeHandle socket)
+    {
+        // struct linger { int l_onoff; int l_linger; }
+        var linger = stackalloc int[2] { 1, 0 };
+        using var fd = new Descriptor(socket);
+        return SetSockOpt(fd.Value, SocketLevel, LingerOption, linger, 2 * sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     /// <summary>struct sockaddr_in or sockaddr_in6 as Linux lays them out; returns the length.</summary>
@@ -252,6 +299,12 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockName(int fd, byte* address, int* length);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    private static partial int ShutdownCall(int fd, int how);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
 
     /// <summary>A socket's descriptor, kept from being closed and reused while a call runs on it (as Socket does).</summary>
     private ref struct Descriptor

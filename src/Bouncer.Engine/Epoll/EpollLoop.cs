@@ -66,17 +66,17 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
-    /// <summary>Adds <paramref name="socket"/> (non-blocking) for readable and writable edges.</summary>
+    /// <summary>Adds a connected (or connecting) socket for readable and writable edges.</summary>
     /// <param name="awaitingConnect">The socket's connect is under way: its first writable edge says the connect ended.</param>
-    public EpollRegistration Register(Socket socket, bool awaitingConnect) => Register(socket, awaitingConnect, StreamInterest);
+    public EpollRegistration Register(SafeHandle socket, bool awaitingConnect) => Register(socket, awaitingConnect, StreamInterest);
 
     /// <summary>Adds a listening socket that other loops wait on too: a connection wakes one of them.</summary>
-    public EpollRegistration RegisterListener(Socket listener) => Register(listener, awaitingConnect: false, ListenerInterest);
+    public EpollRegistration RegisterListener(SafeHandle listener) => Register(listener, awaitingConnect: false, ListenerInterest);
 
     /// <summary>Adds a datagram socket for readable edges; an error is one too (the next receive reports it).</summary>
-    public EpollRegistration RegisterDatagram(Socket socket) => Register(socket, awaitingConnect: false, DatagramInterest);
+    public EpollRegistration RegisterDatagram(Socket socket) => Register(socket.SafeHandle, awaitingConnect: false, DatagramInterest);
 
-    private EpollRegistration Register(Socket socket, bool awaitingConnect, uint interest)
+    private EpollRegistration Register(SafeHandle socket, bool awaitingConnect, uint interest)
     {
         EpollRegistration registration;
         lock (_gate)
@@ -123,8 +123,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         EpollCalls.CloseDescriptor(_epoll);
     }
 
-    private int Add(Socket socket, EpollRegistration registration, uint interest) =>
-        EpollCalls.Add(_epoll, socket.SafeHandle, interest, ((ulong)registration.Generation << 32) | (uint)registration.Slot);
+    private int Add(SafeHandle socket, EpollRegistration registration, uint interest) =>
+        EpollCalls.Add(_epoll, socket, interest, ((ulong)registration.Generation << 32) | (uint)registration.Slot);
 
     private void Run()
     {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Tcp;
 
@@ -10,12 +11,12 @@ namespace Bouncer.Engine.Epoll;
 /// </summary>
 internal sealed class EpollTcpAcceptor : TcpAcceptor
 {
-    private readonly Socket _listener;
+    private readonly SafeSocketHandle _listener;
     private readonly EpollRegistration[] _lanes;
 
     public EpollTcpAcceptor(Socket listener, EpollLoop[] loops)
     {
-        _listener = listener;
+        _listener = listener.SafeHandle;
 
         // accept4 must return EAGAIN when the queue is empty, not block a loop's thread.
         listener.Blocking = false;
@@ -24,7 +25,7 @@ internal sealed class EpollTcpAcceptor : TcpAcceptor
         {
             for (var i = 0; i < loops.Length; i++)
             {
-                _lanes[i] = loops[i].RegisterListener(listener);
+                _lanes[i] = loops[i].RegisterListener(_listener);
             }
         }
         catch
@@ -37,19 +38,18 @@ internal sealed class EpollTcpAcceptor : TcpAcceptor
     public override int Lanes => _lanes.Length;
 
     /// <remarks>
-    /// The accepted descriptor is wrapped in a <see cref="Socket"/>, which asks the kernel for its
-    /// family, type and addresses (a handful of cheap calls): the session still sets options,
-    /// shuts down and closes through it.
+    /// The accepted descriptor becomes a channel as it is, with the client's address accept4 wrote:
+    /// no <see cref="Socket"/> around it (<see cref="EpollTcpChannel"/> says why).
     /// </remarks>
-    public override async ValueTask<Socket> AcceptAsync(int lane, CancellationToken cancellationToken)
+    public override async ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken)
     {
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var result = EpollCalls.Accept(_listener.SafeHandle);
+            var result = EpollCalls.Accept(_listener, out var remote);
             if (result >= 0)
             {
-                return new Socket(new SafeSocketHandle(result, ownsHandle: true));
+                return Open(result, remote, _lanes[lane].Loop);
             }
 
             switch (-result)
@@ -65,9 +65,6 @@ internal sealed class EpollTcpAcceptor : TcpAcceptor
         }
     }
 
-    public override TcpChannel Open(Socket accepted, int lane) =>
-        new EpollTcpChannel(accepted, _lanes[lane].Loop.Register(accepted, awaitingConnect: false));
-
     public override void Dispose()
     {
         foreach (var lane in _lanes)
@@ -77,6 +74,20 @@ internal sealed class EpollTcpAcceptor : TcpAcceptor
                 lane.Abort();
                 lane.Loop.Release(lane);
             }
+        }
+    }
+
+    private static EpollTcpChannel Open(int fd, IPEndPoint? remote, EpollLoop loop)
+    {
+        var descriptor = new SocketDescriptor(fd);
+        try
+        {
+            return EpollTcpChannel.Accepted(descriptor, remote, loop.Register(descriptor, awaitingConnect: false));
+        }
+        catch
+        {
+            descriptor.Dispose();
+            throw;
         }
     }
 }

@@ -1,5 +1,7 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Bouncer.Engine.Tcp;
 
 namespace Bouncer.Engine.Epoll;
@@ -10,22 +12,57 @@ namespace Bouncer.Engine.Epoll;
 /// wakes for it is the one its session's other socket is on. Reads and writes are recv and send
 /// with MSG_DONTWAIT, so the descriptor's own blocking mode does not matter and is left alone.
 /// </summary>
+/// <remarks>
+/// An accepted connection is a bare descriptor (<see cref="SocketDescriptor"/>) and the address
+/// accept4 gave: a <see cref="System.Net.Sockets.Socket"/> around it would ask the kernel for its
+/// family, type, flags and both addresses, eight system calls that the session has no use for.
+/// Half-close, reset and close are made on the descriptor directly. An outgoing connection keeps
+/// the <see cref="System.Net.Sockets.Socket"/> its connector made, bound and set options on.
+/// </remarks>
 internal sealed class EpollTcpChannel : TcpChannel
 {
     private readonly EpollRegistration _registration;
 
     // Read once: every receive and send needs it, and Socket.SafeHandle marks the handle exposed on each read.
-    private readonly SafeSocketHandle _handle;
+    private readonly SafeHandle _handle;
+    private readonly IPEndPoint? _remote;
+    private readonly bool _ownsHandle;
+    private Socket? _socket;
     private int _released;
 
-    public EpollTcpChannel(Socket socket, EpollRegistration registration)
-        : base(socket)
+    private EpollTcpChannel(SafeHandle handle, Socket? socket, IPEndPoint? remote, EpollRegistration registration)
     {
+        _handle = handle;
+        _socket = socket;
+        _remote = remote;
+        _ownsHandle = socket is null;
         _registration = registration;
-        _handle = socket.SafeHandle;
     }
 
+    public override SafeHandle Handle => _handle;
+
+    /// <remarks>
+    /// For an accepted connection, made on first use around the same descriptor without owning
+    /// it: only a rule with client-side socket options pays for it (the eight calls above). The
+    /// channel closes the descriptor either way, once; this socket is disposed first and closes
+    /// nothing. The session sets options before its splice starts, so nothing closes the
+    /// descriptor while the socket is in use.
+    /// </remarks>
+    public override Socket Socket => _socket ??= new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
+
+    public override IPEndPoint? RemoteEndPoint => _remote;
+
+    public override IPEndPoint? LocalEndPoint => EpollCalls.LocalAddress(_handle);
+
     public EpollLoop Loop => _registration.Loop;
+
+    /// <summary>A connection accepted on <paramref name="registration"/>'s loop; the channel owns <paramref name="descriptor"/>.</summary>
+    public static EpollTcpChannel Accepted(SocketDescriptor descriptor, IPEndPoint? remote, EpollRegistration registration) =>
+        new(descriptor, null, remote, registration);
+
+    /// <summary>An outgoing connection to <paramref name="target"/>; the channel owns <paramref name="socket"/>.</summary>
+    public static EpollTcpChannel Connecting(Socket socket, IPEndPoint target, EpollRegistration registration) =>
+        new(socket.SafeHandle, socket, target, registration);
 
     public override ValueTask<int> WaitReadableAsync() => _registration.WaitReadableAsync();
 
@@ -61,10 +98,47 @@ internal sealed class EpollTcpChannel : TcpChannel
         }
     }
 
+    /// <remarks>No SO_LINGER when the socket is closed already: disposing is all that is left.</remarks>
+    public override void Reset()
+    {
+        try
+        {
+            _ = EpollCalls.LingerNone(_handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already.
+        }
+
+        Dispose();
+    }
+
+    /// <remarks>
+    /// An outgoing socket is closed through its <see cref="System.Net.Sockets.Socket"/>: its
+    /// <see cref="SafeSocketHandle"/>, disposed on its own, would close with a reset.
+    /// </remarks>
     public override void Dispose()
     {
         Detach();
-        Socket.Dispose();
+        _socket?.Dispose();
+        if (_ownsHandle)
+        {
+            _handle.Dispose();
+        }
+    }
+
+    /// <remarks>
+    /// ENOTCONN, a connection that already reached CLOSE (after a reset), is taken for success on
+    /// an accepted socket and thrown on an outgoing one, as <see cref="Socket.Shutdown"/> did: it
+    /// knows an accepted socket was connected, and not one whose connect it did not make.
+    /// </remarks>
+    protected override void Shutdown(SocketShutdown how)
+    {
+        var error = EpollCalls.Shutdown(_handle, how);
+        if (error != 0 && !(error == EpollCalls.ErrnoNotConnected && _ownsHandle))
+        {
+            throw new SocketException((int)Net.LinuxErrors.ToSocketError(error));
+        }
     }
 
     private static int Result(int result, out SocketError error)

@@ -58,7 +58,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
 
         if (error is 0 or EpollCalls.ErrnoIsConnected)
         {
-            return new ValueTask<TcpChannel>(new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: false)));
+            return new ValueTask<TcpChannel>(EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: false)));
         }
 
         if (error != EpollCalls.ErrnoAlready)
@@ -67,7 +67,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         }
 
         // Registered once the connect is under way: an unconnected socket reports itself writable.
-        return WaitConnectedAsync(socket, new EpollTcpChannel(socket, loop.Register(socket, awaitingConnect: true)), cancellationToken);
+        return WaitConnectedAsync(socket, EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: true)), cancellationToken);
     }
 
     /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
@@ -85,17 +85,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     public EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
 
     /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
-    public override IPEndPoint? LocalEndPoint(Socket socket)
-    {
-        try
-        {
-            return EpollCalls.LocalAddress(socket.SafeHandle);
-        }
-        catch (ObjectDisposedException)
-        {
-            return null;
-        }
-    }
+    public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);
 
     private static async ValueTask<TcpChannel> WaitConnectedAsync(Socket socket, EpollTcpChannel channel, CancellationToken cancellationToken)
     {

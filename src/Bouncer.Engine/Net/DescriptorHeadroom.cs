@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Bouncer.Engine.Net;
 
@@ -39,14 +40,17 @@ internal sealed class DescriptorHeadroom
     /// reserve (EMFILE, as <see cref="SocketError.TooManyOpenSockets"/>) when its descriptor is one
     /// of the reserved ones, so callers handle both the same way.
     /// </summary>
-    public void Check(Socket socket)
+    public void Check(Socket socket) => Check(socket.SafeHandle, socket);
+
+    /// <summary>As <see cref="Check(Socket)"/>, for a descriptor that <paramref name="owner"/> closes.</summary>
+    public void Check(SafeHandle descriptor, IDisposable owner)
     {
-        if (_firstReserved == long.MaxValue || !IsReserved(socket.SafeHandle.DangerousGetHandle()))
+        if (_firstReserved == long.MaxValue || !IsReserved(descriptor.DangerousGetHandle()))
         {
             return;
         }
 
-        socket.Dispose();
+        owner.Dispose();
         throw new SocketException((int)SocketError.TooManyOpenSockets);
     }
 }

@@ -11,6 +11,13 @@ namespace Bouncer.Engine.Net;
 /// </summary>
 internal static class SocketOptionApplier
 {
+    /// <summary>
+    /// Whether <see cref="Apply"/> would set anything on a socket of <paramref name="side"/>: lets a
+    /// caller that has no <see cref="Socket"/> object yet skip making one.
+    /// </summary>
+    public static bool HasWork(SocketSide side, bool keepAlive, ImmutableArray<SocketOption> settingsOptions, ImmutableArray<SocketOption> ruleOptions) =>
+        keepAlive || HasWork(side, settingsOptions) || HasWork(side, ruleOptions);
+
     /// <summary>Applies the options; returns the keyword of the first option the OS rejected, or null.</summary>
     public static string? Apply(
         Socket socket,
@@ -42,6 +49,20 @@ internal static class SocketOptionApplier
         }
 
         return failed;
+    }
+
+    // Freebind is set before bind(), by listeners and outgoing sockets themselves (see Set).
+    private static bool HasWork(SocketSide side, ImmutableArray<SocketOption> options)
+    {
+        foreach (var option in options)
+        {
+            if (option.Side == side && option.Kind != SocketOptionKind.FreeBind)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string? TryApply(Socket socket, SocketOption option)

@@ -250,7 +250,7 @@ internal sealed class SocketPump
     {
         if (_owner.TakeFinTurn())
         {
-            _destination.Socket.Shutdown(SocketShutdown.Send);
+            _destination.ShutdownSend();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Bouncer.Engine.Tcp;
 
@@ -7,9 +8,21 @@ internal sealed class SocketTcpAcceptor(Socket listener) : TcpAcceptor
 {
     public override int Lanes => 1;
 
-    public override ValueTask<Socket> AcceptAsync(int lane, CancellationToken cancellationToken) => listener.AcceptAsync(cancellationToken);
-
-    public override TcpChannel Open(Socket accepted, int lane) => new SocketTcpChannel(accepted);
+    /// <remarks>Pooled: a box per accept that waits would be an allocation per connection the runtime's own accept does not make.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken)
+    {
+        var accepted = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new SocketTcpChannel(accepted);
+        }
+        catch
+        {
+            accepted.Dispose();
+            throw;
+        }
+    }
 
     /// <remarks>Closing the listener, which its owner does next, ends a pending accept.</remarks>
     public override void Dispose()

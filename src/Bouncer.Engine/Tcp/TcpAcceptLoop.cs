@@ -35,7 +35,7 @@ internal sealed class TcpAcceptLoop : IListenerService
     private readonly TcpConnector _connector;
     private readonly IPEndPoint? _boundLocal;
     private readonly TcpAcceptor _acceptor;
-    private readonly Func<TcpAcceptor, int, CancellationToken, ValueTask<Socket>> _accept;
+    private readonly Func<TcpAcceptor, int, CancellationToken, ValueTask<TcpChannel>> _accept;
     private readonly Func<TimeSpan, CancellationToken, Task> _pause;
     private readonly CancellationTokenSource _stop = new();
     private Task[] _loops = [];
@@ -47,7 +47,7 @@ internal sealed class TcpAcceptLoop : IListenerService
         Socket socket,
         EngineServices services,
         TcpConnector connector,
-        Func<TcpAcceptor, int, CancellationToken, ValueTask<Socket>>? accept = null,
+        Func<TcpAcceptor, int, CancellationToken, ValueTask<TcpChannel>>? accept = null,
         Func<TimeSpan, CancellationToken, Task>? pause = null)
     {
         Key = key;
@@ -85,9 +85,8 @@ internal sealed class TcpAcceptLoop : IListenerService
             TcpChannel accepted;
             try
             {
-                var socket = await _accept(_acceptor, lane, cancellationToken).ConfigureAwait(false);
-                _services.Descriptors.Check(socket);
-                accepted = Open(socket, lane);
+                accepted = await _accept(_acceptor, lane, cancellationToken).ConfigureAwait(false);
+                _services.Descriptors.Check(accepted.Handle, accepted);
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -117,19 +116,6 @@ internal sealed class TcpAcceptLoop : IListenerService
             }
 
             _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted, _boundLocal));
-        }
-    }
-
-    private TcpChannel Open(Socket socket, int lane)
-    {
-        try
-        {
-            return _acceptor.Open(socket, lane);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace Bouncer.Engine.Tcp;
 
 /// <summary>
@@ -11,11 +9,11 @@ internal abstract class TcpAcceptor : IDisposable
 {
     public abstract int Lanes { get; }
 
-    /// <summary>The next connection on <paramref name="lane"/>; fails with OperationAborted once disposed.</summary>
-    public abstract ValueTask<Socket> AcceptAsync(int lane, CancellationToken cancellationToken);
-
-    /// <summary>The channel of a connection this acceptor accepted on <paramref name="lane"/>.</summary>
-    public abstract TcpChannel Open(Socket accepted, int lane);
+    /// <summary>
+    /// The next connection on <paramref name="lane"/>, as a channel served there; fails with
+    /// OperationAborted once disposed.
+    /// </summary>
+    public abstract ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken);
 
     /// <summary>Ends every pending accept; the listening socket is the caller's to close.</summary>
     public abstract void Dispose();

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Bouncer.Engine.Diagnostics;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
@@ -100,18 +99,15 @@ internal sealed class TcpSession : ITrackedSession
     /// <summary>Decides, checks limits and connects; returns the splice to run, or null when the session already ended.</summary>
     private async Task<TcpSplice?> AdmitAsync()
     {
-        IPEndPoint client;
-        IPEndPoint local;
-        try
-        {
-            client = MappedAddress.Unmap((IPEndPoint)_client.Socket.RemoteEndPoint!);
-            // A listener bound to one address spares the getsockname() a wildcard one needs.
-            local = _boundLocal ?? MappedAddress.Unmap((IPEndPoint)_client.Socket.LocalEndPoint!);
-        }
-        catch (SocketException)
+        // A listener bound to one address spares the getsockname() a wildcard one needs.
+        var remote = _client.RemoteEndPoint;
+        var local = _boundLocal ?? (_client.LocalEndPoint is { } reached ? MappedAddress.Unmap(reached) : null);
+        if (remote is null || local is null)
         {
             return null; // Gone between accept and now; there is nobody to report about.
         }
+
+        var client = MappedAddress.Unmap(remote);
 
         SessionDecision decision;
         AdmissionOutcome admission;
@@ -149,9 +145,14 @@ internal sealed class TcpSession : ITrackedSession
             _client.Socket.NoDelay = true;
         }
 
-        var failedOption = SocketOptionApplier.Apply(
-            _client.Socket, SocketSide.Internal, keepAlive: !inherited && _services.Options.KeepAlive, settings.SocketOptions, rule.SocketOptions);
-        SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
+        // Only a rule with client-side options reads _client.Socket: an accepted epoll channel has
+        // no Socket object and builds one then, so every other session is spared its cost.
+        var keepAlive = !inherited && _services.Options.KeepAlive;
+        if (SocketOptionApplier.HasWork(SocketSide.Internal, keepAlive, settings.SocketOptions, rule.SocketOptions))
+        {
+            var failedOption = SocketOptionApplier.Apply(_client.Socket, SocketSide.Internal, keepAlive, settings.SocketOptions, rule.SocketOptions);
+            SocketOptionWarnings.ReportForRule(_services.Warnings, rule, failedOption, "client side");
+        }
 
         // Inline rather than a helper method: one state machine less per connection.
         ConnectResult connected;

@@ -193,7 +193,7 @@ internal sealed class TcpSplice : IValueTaskSource
             }
             else
             {
-                channel.Socket.Shutdown(SocketShutdown.Both);
+                channel.ShutdownBoth();
             }
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)

@@ -41,18 +41,85 @@ public sealed class EpollTcpTransportTests : IDisposable
     }
 
     [LinuxFact]
-    public async Task Every_loop_waits_on_a_listener_and_an_accepted_socket_knows_both_its_addresses()
+    public void Every_loop_waits_on_a_listener()
     {
         using var listener = Listen(IPAddress.Loopback);
         using var acceptor = _transport.Listen(listener);
+
         Assert.Equal(2, acceptor.Lanes);
         Assert.Equal(2, _transport.Registered);
+    }
 
-        using var peer = await TestNet.ConnectAsync((IPEndPoint)listener.LocalEndPoint!);
-        using var accepted = await acceptor.AcceptAsync(1, _timeout.Token);
+    [LinuxTheory]
+    [InlineData("127.0.0.2")]
+    [InlineData("::1")]
+    public async Task An_accepted_channel_knows_both_its_addresses_without_a_socket_object(string address)
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token, IPAddress.Parse(address));
 
-        Assert.Equal(peer.LocalEndPoint, accepted.RemoteEndPoint);
-        Assert.Equal(peer.RemoteEndPoint, accepted.LocalEndPoint);
+        Assert.Equal(session.Peer.LocalEndPoint, session.Client.RemoteEndPoint);
+        Assert.Equal(session.Peer.RemoteEndPoint, session.Client.LocalEndPoint);
+        Assert.Equal(session.Registered, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task Shutting_down_the_send_side_sends_a_FIN_and_still_receives()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+
+        session.Client.ShutdownSend();
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+        await session.Peer.SendAsync(Encoding.ASCII.GetBytes("late"), SocketFlags.None, _timeout.Token);
+        var buffer = new byte[16];
+        var read = await session.Client.ReceiveAsync(buffer).AsTask().WaitAsync(_timeout.Token);
+        Assert.Equal("late", Encoding.ASCII.GetString(buffer, 0, read));
+    }
+
+    [LinuxFact]
+    public async Task Shutting_down_both_sides_sends_a_FIN_and_ends_a_pending_receive()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        var receiving = session.Client.ReceiveAsync(new byte[16]).AsTask();
+        Assert.False(receiving.IsCompleted);
+
+        session.Client.ShutdownBoth();
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await receiving.WaitAsync(_timeout.Token));
+    }
+
+    [LinuxFact]
+    public async Task Disposing_an_accepted_channel_closes_with_a_FIN_and_frees_its_registration()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+
+        session.Client.Dispose();
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+        Assert.True(session.Client.Handle.IsClosed);
+        Assert.Equal(session.Registered - 1, _transport.Registered);
+    }
+
+    [LinuxFact]
+    public async Task A_socket_object_made_for_options_sets_them_on_the_descriptor_and_closes_nothing_itself()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+
+        var socket = session.Client.Socket;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        Assert.Same(socket, session.Client.Socket);
+        Assert.Equal(session.Peer.LocalEndPoint, socket.RemoteEndPoint);
+        Assert.Equal(1, (int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive)!);
+
+        // Still open after the data path used it, and closed gracefully, once, by the channel.
+        Assert.Equal(4, session.Client.Send(Encoding.ASCII.GetBytes("ping"), out _));
+        Assert.Equal("ping", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(session.Peer, 4, _timeout.Token)));
+        session.Client.Dispose();
+
+        Assert.Equal("eof", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+        Assert.True(session.Client.Handle.IsClosed);
+        Assert.Throws<ObjectDisposedException>(() => socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive));
     }
 
     [LinuxFact]
@@ -154,6 +221,7 @@ public sealed class EpollTcpTransportTests : IDisposable
         Assert.Equal(SocketError.OperationAborted, failure.SocketErrorCode);
         Assert.Equal(before - 1, _transport.Registered);
         Assert.Equal("reset", await TestNet.WaitForEndAsync(session.Peer, TimeSpan.FromSeconds(10)));
+        Assert.True(session.Client.Handle.IsClosed);
     }
 
     private static Socket Listen(IPAddress address)
@@ -187,12 +255,12 @@ public sealed class EpollTcpTransportTests : IDisposable
         /// <summary>Registrations with the session open: the listener's lanes and the client.</summary>
         public int Registered { get; }
 
-        public static async Task<Session> StartAsync(EpollTcpTransport transport, CancellationToken cancellationToken)
+        public static async Task<Session> StartAsync(EpollTcpTransport transport, CancellationToken cancellationToken, IPAddress? address = null)
         {
-            var listener = Listen(IPAddress.Loopback);
+            var listener = Listen(address ?? IPAddress.Loopback);
             var acceptor = transport.Listen(listener);
             var peer = await TestNet.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, cancellationToken: cancellationToken);
-            var client = acceptor.Open(await acceptor.AcceptAsync(0, cancellationToken), 0);
+            var client = await acceptor.AcceptAsync(0, cancellationToken);
             return new Session(listener, acceptor, peer, client, transport.Registered);
         }
 

@@ -43,7 +43,7 @@ public sealed class AcceptLoopResourceLimitTests
             services,
             new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
             accept: (acceptor, lane, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
-                ? ValueTask.FromException<Socket>(new SocketException((int)SocketError.TooManyOpenSockets))
+                ? ValueTask.FromException<TcpChannel>(new SocketException((int)SocketError.TooManyOpenSockets))
                 : acceptor.AcceptAsync(lane, cancellationToken),
             pause: (delay, _) =>
             {
