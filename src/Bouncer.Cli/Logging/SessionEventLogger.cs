@@ -1,4 +1,5 @@
 using Bouncer.Engine.Events;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Cli.Logging;
 
@@ -27,4 +28,7 @@ public sealed class SessionEventLogger : ISessionEventSink
         var includePayload = SessionLogPolicy.WithPayload(sessionEvent.Rule.Log, pipeline.Debug);
         pipeline.Logger.Write(SessionLogEventFactory.Create(sessionEvent, includePayload));
     }
+
+    public bool Wants(Rule rule, SessionPhase phase, EndReason reason) =>
+        SessionLogPolicy.Writes(rule.Log, phase, reason, _host.Current.Debug);
 }

@@ -82,6 +82,13 @@ public sealed record SessionEvent(
 public interface ISessionEventSink
 {
     void Publish(SessionEvent sessionEvent);
+
+    /// <summary>
+    /// Whether an event of <paramref name="phase"/> for a session of <paramref name="rule"/> that
+    /// ended for <paramref name="reason"/> would be used: false spares the engine building it, for
+    /// every connection of a rule that logs nothing. Every event by default.
+    /// </summary>
+    bool Wants(Rule rule, SessionPhase phase, EndReason reason) => true;
 }
 
 /// <summary>

@@ -29,21 +29,24 @@ public static class SessionLogPolicy
     /// <c>log: connect</c> expect; an I/O operation needs <c>iooperation</c> or <c>data</c>. Any
     /// debug level writes everything.
     /// </summary>
-    public static bool Writes(SessionEvent sessionEvent, int debug)
+    public static bool Writes(SessionEvent sessionEvent, int debug) =>
+        Writes(sessionEvent.Rule.Log, sessionEvent.Phase, sessionEvent.Reason, debug);
+
+    /// <summary>Whether an event of <paramref name="phase"/> that ended for <paramref name="reason"/> is written under <paramref name="log"/>.</summary>
+    public static bool Writes(LogEvents log, SessionPhase phase, EndReason reason, int debug)
     {
         if (debug > 0)
         {
             return true;
         }
 
-        var log = sessionEvent.Rule.Log;
-        return sessionEvent.Phase switch
+        return phase switch
         {
             SessionPhase.Opened => log.HasFlag(LogEvents.Connect),
             SessionPhase.IoOperation => RaisesIo(log, debug),
-            _ when IsRefusal(sessionEvent.Reason) =>
+            _ when IsRefusal(reason) =>
                 (log & (LogEvents.Connect | LogEvents.Disconnect | LogEvents.Error)) != 0,
-            _ => log.HasFlag(LogEvents.Disconnect) || (log.HasFlag(LogEvents.Error) && IsError(sessionEvent.Reason)),
+            _ => log.HasFlag(LogEvents.Disconnect) || (log.HasFlag(LogEvents.Error) && IsError(reason)),
         };
     }
 

@@ -33,11 +33,21 @@ internal sealed class SessionEventPublisher
     // The logger uses the larger of -d and the file's debug: as well, so both decide from one level.
     private int EffectiveDebug(int tableDebug) => Math.Max(_debug, tableDebug);
 
-    public void Opened(SessionIdentity session, IPEndPoint outgoing, IPEndPoint target) =>
-        Publish(session.Event(SessionPhase.Opened, outgoing, target, default, EndReason.None, null));
+    public void Opened(SessionIdentity session, IPEndPoint outgoing, IPEndPoint target)
+    {
+        if (_sink.Wants(session.Rule, SessionPhase.Opened, EndReason.None))
+        {
+            Publish(session.Event(SessionPhase.Opened, outgoing, target, default, EndReason.None, null));
+        }
+    }
 
-    public void Closed(SessionIdentity session, IPEndPoint? outgoing, IPEndPoint? target, TrafficCounters counters, EndReason reason, string? detail) =>
-        Publish(session.Event(SessionPhase.Closed, outgoing, target, counters, reason, detail));
+    public void Closed(SessionIdentity session, IPEndPoint? outgoing, IPEndPoint? target, TrafficCounters counters, EndReason reason, string? detail)
+    {
+        if (_sink.Wants(session.Rule, SessionPhase.Closed, reason))
+        {
+            Publish(session.Event(SessionPhase.Closed, outgoing, target, counters, reason, detail));
+        }
+    }
 
     public void Io(SessionIdentity session, IPEndPoint? outgoing, IPEndPoint? target, IoDirection direction, ReadOnlySpan<byte> data, bool withPayload) =>
         Publish(session.Event(SessionPhase.IoOperation, outgoing, target, default, EndReason.None, null) with

@@ -87,6 +87,34 @@ public sealed class SessionEventLoggerTests
         }
     }
 
+    [Theory]
+    [InlineData(LogEvents.None, 0)]
+    [InlineData(LogEvents.Connect, 0)]
+    [InlineData(LogEvents.Disconnect, 0)]
+    [InlineData(LogEvents.Error, 0)]
+    [InlineData(LogEvents.Connect | LogEvents.Disconnect | LogEvents.Error, 0)]
+    [InlineData(LogEvents.None, 1)]
+    public void WantsSaysBeforehandWhetherAnEventWouldBeWritten(LogEvents log, int debug)
+    {
+        var rule = TestRules.Pass(1, log: log);
+        SessionEvent[] events =
+        [
+            SessionEvents.Opened(rule),
+            SessionEvents.Closed(rule, EndReason.LocalClientClosed),
+            SessionEvents.Closed(rule, EndReason.RemotePeerError),
+            SessionEvents.Blocked(rule),
+            SessionEvents.Blocked(rule, EndReason.SessionLimitReached),
+        ];
+        using var host = Host(new CollectingSink(), debug);
+        var logger = new SessionEventLogger(host);
+
+        foreach (var sessionEvent in events)
+        {
+            var written = Publish(debug, sessionEvent).Count == 1;
+            Assert.Equal(written, logger.Wants(sessionEvent.Rule, sessionEvent.Phase, sessionEvent.Reason));
+        }
+    }
+
     [Fact]
     public void DebugLogsTheImplicitBlockOfRuleZero()
     {
