@@ -30,10 +30,7 @@ internal static class ConnectionAllocation
         {
             // Warm up first: JIT tiers, thread-pool and socket-engine state, pools.
             Measure(listenPort, connections / 4);
-            using var sampler = new AllocSampler(); sampler.On = true;
             var proxied = Measure(listenPort, connections);
-            sampler.On = false;
-            foreach (var (k, v) in sampler.Bytes.OrderByDescending(p => p.Value).Take(45)) Console.WriteLine($"{v,6} {k}");
             Console.WriteLine($"through the engine: {proxied:F0} B per connection");
             Console.WriteLine($"engine per connection: {proxied - direct:F0} B allocated");
         }
