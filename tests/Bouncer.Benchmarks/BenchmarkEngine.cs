@@ -4,6 +4,7 @@ using Bouncer.Engine;
 using Bouncer.Engine.Events;
 using Bouncer.Rules;
 using Bouncer.Rules.Environment;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Benchmarks;
 
@@ -46,11 +47,14 @@ internal static class BenchmarkEngine
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
+    /// <summary>The daemon's log for a rule that logs nothing: no event is wanted.</summary>
     private sealed class DiscardingSink : ISessionEventSink
     {
         public void Publish(SessionEvent sessionEvent)
         {
         }
+
+        public bool Wants(Rule rule, SessionPhase phase, EndReason reason) => false;
     }
 
     private sealed class DiscardingLog : IEngineLog

@@ -73,7 +73,10 @@ internal sealed class EpollRegistration
     public void Abort()
     {
         _readable.Abort();
-        Writable.Abort();
+
+        // A writable side that was never made is not made now: the shared aborted one stands in
+        // for it, so a later wait fails too.
+        Interlocked.CompareExchange(ref _writable, ReadinessWaiter.AbortedForever, null)?.Abort();
     }
 
     private ReadinessWaiter Writable

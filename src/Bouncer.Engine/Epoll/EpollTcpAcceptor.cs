@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 using Bouncer.Engine.Tcp;
@@ -41,6 +42,7 @@ internal sealed class EpollTcpAcceptor : TcpAcceptor
     /// The accepted descriptor becomes a channel as it is, with the client's address accept4 wrote:
     /// no <see cref="Socket"/> around it (<see cref="EpollTcpChannel"/> says why).
     /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<TcpChannel> AcceptAsync(int lane, CancellationToken cancellationToken)
     {
         while (true)

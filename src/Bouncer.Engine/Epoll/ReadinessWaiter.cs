@@ -27,6 +27,14 @@ internal sealed class ReadinessWaiter : IValueTaskSource<int>
     /// <param name="ready">True when an edge may have been missed (the socket may already be ready).</param>
     public ReadinessWaiter(bool ready) => _state = ready ? Ready : NotReady;
 
+    private ReadinessWaiter() => _state = Aborted;
+
+    /// <summary>
+    /// A waiter of no socket, aborted from the start: every wait fails, and signals, ends and
+    /// aborts change nothing, so one serves every socket closed before it needed its own.
+    /// </summary>
+    public static ReadinessWaiter AbortedForever { get; } = new();
+
     /// <summary>Completes when an edge arrives (or has arrived since the last wait); throws once aborted.</summary>
     public ValueTask<int> WaitAsync()
     {

@@ -97,7 +97,7 @@ internal sealed class TcpSession : ITrackedSession
     }
 
     /// <summary>Decides, checks limits and connects; returns the splice to run, or null when the session already ended.</summary>
-    private async Task<TcpSplice?> AdmitAsync()
+    private async ValueTask<TcpSplice?> AdmitAsync()
     {
         // A listener bound to one address spares the getsockname() a wildcard one needs.
         var remote = _client.RemoteEndPoint;
@@ -132,7 +132,7 @@ internal sealed class TcpSession : ITrackedSession
         return await ConnectAsync(decision, client).ConfigureAwait(false);
     }
 
-    private async Task<TcpSplice?> ConnectAsync(SessionDecision decision, IPEndPoint client)
+    private async ValueTask<TcpSplice?> ConnectAsync(SessionDecision decision, IPEndPoint client)
     {
         var identity = decision.Identity;
         var rule = decision.Rule;
