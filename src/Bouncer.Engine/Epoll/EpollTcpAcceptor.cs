@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Bouncer.Engine.Tcp;
 
 namespace Bouncer.Engine.Epoll;
