@@ -40,14 +40,13 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     public int Registered => _loops.Sum(loop => loop.Count);
 
     /// <remarks>
-    /// Not an async method: a connect that has finished by the time it is asked again (a loopback
-    /// handshake runs inside the connect call) returns the channel at once, so neither this call
-    /// nor the session's calls above it allocate a state machine or wait for the writable edge.
+    /// A loopback handshake runs inside the connect call, so a second connect, made at once, finds
+    /// it finished: the session goes on without a timer, a wait for the writable edge or a state
+    /// machine suspended on the way.
     /// </remarks>
-    public override ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    public override TcpChannel? StartConnect(Socket socket, IPEndPoint target, TcpChannel client)
     {
         EpollCalls.SetNonBlocking(socket.SafeHandle);
-        var loop = ((EpollTcpChannel)client).Loop;
         var error = EpollCalls.Connect(socket.SafeHandle, target);
         if (error == EpollCalls.ErrnoInProgress)
         {
@@ -56,39 +55,18 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
             error = EpollCalls.Connect(socket.SafeHandle, target);
         }
 
-        if (error is 0 or EpollCalls.ErrnoIsConnected)
+        return error switch
         {
-            return new ValueTask<TcpChannel>(EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: false)));
-        }
-
-        if (error != EpollCalls.ErrnoAlready)
-        {
-            return ValueTask.FromException<TcpChannel>(new SocketException((int)Net.LinuxErrors.ToSocketError(error)));
-        }
-
-        // Registered once the connect is under way: an unconnected socket reports itself writable.
-        return WaitConnectedAsync(socket, EpollTcpChannel.Connecting(socket, target, loop.Register(socket.SafeHandle, awaitingConnect: true)), cancellationToken);
+            0 or EpollCalls.ErrnoIsConnected => EpollTcpChannel.Connecting(socket, target, LoopOf(client).Register(socket.SafeHandle, awaitingConnect: false)),
+            EpollCalls.ErrnoAlready => null,
+            _ => throw new SocketException((int)Net.LinuxErrors.ToSocketError(error)),
+        };
     }
 
-    /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
-    public void Dispose()
+    /// <remarks>Registered once the connect is under way: an unconnected socket reports itself writable.</remarks>
+    public override async ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
-        foreach (var loop in _loops)
-        {
-            loop.Dispose();
-        }
-    }
-
-    public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
-
-    /// <summary>The loops in turn: each socket of the UDP relay waits on one (<see cref="Udp.DatagramWait"/>).</summary>
-    public EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
-
-    /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
-    public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);
-
-    private static async ValueTask<TcpChannel> WaitConnectedAsync(Socket socket, EpollTcpChannel channel, CancellationToken cancellationToken)
-    {
+        var channel = EpollTcpChannel.Connecting(socket, target, LoopOf(client).Register(socket.SafeHandle, awaitingConnect: true));
         try
         {
             using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
@@ -110,6 +88,25 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
             throw;
         }
     }
+
+    /// <summary>Stops the loops; every socket registered on them must be closed first.</summary>
+    public void Dispose()
+    {
+        foreach (var loop in _loops)
+        {
+            loop.Dispose();
+        }
+    }
+
+    public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
+
+    /// <summary>The loops in turn: each socket of the UDP relay waits on one (<see cref="Udp.DatagramWait"/>).</summary>
+    public EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
+
+    /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
+    public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);
+
+    private static EpollLoop LoopOf(TcpChannel client) => ((EpollTcpChannel)client).Loop;
 
     private static void OnFault(Exception exception) =>
         Environment.FailFast("A continuation on an epoll thread let an exception escape.", exception);

@@ -11,6 +11,10 @@ namespace Bouncer.Engine.Net;
 /// </summary>
 internal static class SocketOptionApplier
 {
+    // The engine's own keep-alive (-n turns it off), one per side rather than one per socket.
+    private static readonly SocketOption InternalKeepAlive = new(SocketSide.Internal, SocketOptionKind.KeepAlive, 1, "keepalive");
+    private static readonly SocketOption ExternalKeepAlive = new(SocketSide.External, SocketOptionKind.KeepAlive, 1, "keepalive");
+
     /// <summary>
     /// Whether <see cref="Apply"/> would set anything on a socket of <paramref name="side"/>: lets a
     /// caller that has no <see cref="Socket"/> object yet skip making one.
@@ -29,7 +33,7 @@ internal static class SocketOptionApplier
         string? failed = null;
         if (keepAlive)
         {
-            failed ??= TryApply(socket, new SocketOption(side, SocketOptionKind.KeepAlive, 1, "keepalive"));
+            failed ??= TryApply(socket, side == SocketSide.Internal ? InternalKeepAlive : ExternalKeepAlive);
         }
 
         foreach (var option in settingsOptions)

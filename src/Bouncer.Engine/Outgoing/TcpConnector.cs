@@ -74,10 +74,16 @@ internal sealed class TcpConnector
             return new ConnectResult(null, target, null, LocalFailure(rule, failure), $"cannot bind source address: {failure.Detail}");
         }
 
-        using var timeout = _timeouts.Start(rule.Timeouts.Connect <= LongestTimer ? rule.Timeouts.Connect : TimeSpan.Zero, stopping);
         try
         {
-            var channel = await _transport.ConnectAsync(socket, target, clientChannel, timeout.Token).ConfigureAwait(false);
+            // The clock only starts for a connect that has to be waited for.
+            var channel = _transport.StartConnect(socket, target, clientChannel);
+            if (channel is null)
+            {
+                using var timeout = _timeouts.Start(rule.Timeouts.Connect <= LongestTimer ? rule.Timeouts.Connect : TimeSpan.Zero, stopping);
+                channel = await _transport.FinishConnectAsync(socket, target, clientChannel, timeout.Token).ConfigureAwait(false);
+            }
+
             return new ConnectResult(channel, target, _transport.LocalEndPoint(socket), EndReason.None, null);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)

@@ -12,7 +12,7 @@ internal sealed class SocketTcpTransport : TcpTransport
     {
     }
 
-    public override async ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    public override async ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
         await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
         return new SocketTcpChannel(socket);

@@ -38,7 +38,9 @@ internal sealed class TcpSession : ITrackedSession
         _listener = listener;
         _client = client;
         _boundLocal = boundLocal;
-        _connecting = CancellationTokenSource.CreateLinkedTokenSource(services.Stopping);
+        // Not linked to the engine's stop, a source every session would register on and leave:
+        // the stop terminates every tracked session (RunAsync sees a stop that came first).
+        _connecting = new CancellationTokenSource();
     }
 
     /// <remarks>
@@ -50,6 +52,12 @@ internal sealed class TcpSession : ITrackedSession
     {
         try
         {
+            if (_services.Stopping.IsCancellationRequested)
+            {
+                // Tracked only after the stop terminated every session it found.
+                Terminate(EndReason.AdministrativeTermination);
+            }
+
             var splice = await AdmitAsync().ConfigureAwait(false);
             if (splice is not null)
             {
@@ -169,9 +177,9 @@ internal sealed class TcpSession : ITrackedSession
             connected = new ConnectResult(null, null, null, EndReason.AdministrativeTermination, null);
         }
 
-        // Nothing waits on the token any more: unlink it from the engine's now rather than keep the
-        // linked source and its registration (about 200 bytes) for the life of the session. A
-        // Terminate from here on is caught by the _terminateReason check below or reaches the splice.
+        // Nothing waits on the token any more: free the source now rather than keep it for the life
+        // of the session. A Terminate from here on is caught by the _terminateReason check below
+        // or reaches the splice.
         _connecting.Dispose();
         _outgoing = connected.Outgoing;
         _target = connected.Target;

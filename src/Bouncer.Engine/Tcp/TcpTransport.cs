@@ -10,13 +10,36 @@ namespace Bouncer.Engine.Tcp;
 internal abstract class TcpTransport
 {
     /// <summary>
-    /// Connects <paramref name="socket"/> (options set, source bound) to <paramref name="target"/>.
-    /// Throws <see cref="SocketException"/> when the connect fails and
-    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ends it;
-    /// the caller disposes the socket then.
+    /// Starts connecting <paramref name="socket"/> (options set, source bound) to
+    /// <paramref name="target"/>: the channel when the connect finished at once (a loopback target
+    /// on the epoll transport), or null while it is under way, for <see cref="FinishConnectAsync"/>.
+    /// Throws <see cref="SocketException"/> when it failed at once; the caller disposes the socket then.
     /// </summary>
     /// <param name="client">The session's client: the target is waited on where it is.</param>
-    public abstract ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
+    public virtual TcpChannel? StartConnect(Socket socket, IPEndPoint target, TcpChannel client) => null;
+
+    /// <summary>
+    /// Waits for the connect that <see cref="StartConnect"/> left under way (on a transport that
+    /// starts nothing there, makes it). Throws <see cref="SocketException"/> when the connect fails
+    /// and <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ends
+    /// it; the caller disposes the socket then.
+    /// </summary>
+    public abstract ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
+
+    /// <summary>Both steps, for callers that have the token at hand anyway.</summary>
+    public ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return StartConnect(socket, target, client) is { } channel
+                ? new ValueTask<TcpChannel>(channel)
+                : FinishConnectAsync(socket, target, client, cancellationToken);
+        }
+        catch (SocketException exception)
+        {
+            return ValueTask.FromException<TcpChannel>(exception);
+        }
+    }
 
     /// <summary>Accepts the connections of a bound, listening <paramref name="listener"/>.</summary>
     public abstract TcpAcceptor Listen(Socket listener);
