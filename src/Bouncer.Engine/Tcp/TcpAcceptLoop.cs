@@ -114,6 +114,14 @@ internal sealed class TcpAcceptLoop : IListenerService
                 await _pause(ResourceBackoff, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
+#pragma warning disable CA1031 // A lane that ended on a bug would stop accepting without a word: say so and go on.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                _services.Warnings.Warning($"accept:{Key}:unexpected", $"accept on tcp {Key.Endpoint} failed unexpectedly, retrying: {exception}");
+                await _pause(ResourceBackoff, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
 
             _services.Tracker.Run(new TcpSession(_services, _connector, Key, accepted, _boundLocal));
         }

@@ -9,6 +9,10 @@ namespace Bouncer.Engine.Udp;
 internal sealed class OwnedTasks
 {
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly Action<Exception>? _onFault;
+
+    /// <param name="onFault">Told of the exception a loop ended with: a loop ends on its own only by a bug.</param>
+    public OwnedTasks(Action<Exception>? onFault = null) => _onFault = onFault;
 
     public int Count => _running.Count;
 
@@ -16,14 +20,22 @@ internal sealed class OwnedTasks
     {
         _running.TryAdd(task, 0);
         task.ContinueWith(
-            static (finished, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(finished, out _),
-            _running,
+            static (finished, state) =>
+            {
+                var owner = (OwnedTasks)state!;
+                owner._running.TryRemove(finished, out _);
+                if (finished.Exception?.InnerException is { } failure)
+                {
+                    owner._onFault?.Invoke(failure);
+                }
+            },
+            this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
-    /// <summary>Completes when every task added so far has finished; faults are observed, not rethrown.</summary>
+    /// <summary>Completes when every task added so far has finished; faults are observed (and told at the time), not rethrown.</summary>
     public async Task WhenAllAsync()
     {
         try
@@ -32,7 +44,7 @@ internal sealed class OwnedTasks
         }
         catch (Exception)
         {
-            // Each loop reports its own failures; stopping only needs them to be over.
+            // Told to onFault when they happened; stopping only needs them to be over.
         }
     }
 }

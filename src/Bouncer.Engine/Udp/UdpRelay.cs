@@ -21,7 +21,7 @@ internal sealed class UdpRelay : IListenerService
 
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly OwnedTasks _receiveLoops = new();
+    private readonly OwnedTasks _receiveLoops;
     private readonly ConcurrentQueue<UdpListenSocket> _sockets = new();
     private readonly NoticeThrottle _rejectedEvents;
     private UdpWildcardSocket? _wildcard;
@@ -39,6 +39,8 @@ internal sealed class UdpRelay : IListenerService
         Services = services;
         Budget = budget;
         _rejectedEvents = new NoticeThrottle(RejectedEventsPerSecond, TimeSpan.FromSeconds(1), services.Time);
+        _receiveLoops = new OwnedTasks(failure => services.Warnings.Warning(
+            $"udp:loop:{key}", $"udp {key.Endpoint}: a receive loop failed unexpectedly and stopped: {failure}"));
         LocalEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
     }
 

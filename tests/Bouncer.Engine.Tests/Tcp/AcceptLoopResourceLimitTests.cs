@@ -86,6 +86,53 @@ public sealed class AcceptLoopResourceLimitTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task An_accept_that_fails_unexpectedly_is_logged_waited_on_and_retried()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var table = Table(Pass(1, listen, target.EndPoint));
+        var log = new RecordingLog();
+        using var stopping = new CancellationTokenSource();
+        var services = Services(table, log, stopping.Token);
+        var listener = table.Listeners.Single();
+        var attempts = 0;
+        var pauses = 0;
+        var loop = new TcpAcceptLoop(
+            listener.Key,
+            ListenerSocketFactory.Bind(listener),
+            services,
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
+            accept: (acceptor, lane, cancellationToken) => Interlocked.Increment(ref attempts) <= 3
+                ? ValueTask.FromException<TcpChannel>(new InvalidOperationException("a bug in accepting"))
+                : acceptor.AcceptAsync(lane, cancellationToken),
+            pause: (_, _) =>
+            {
+                Interlocked.Increment(ref pauses);
+                return Task.CompletedTask;
+            });
+
+        using var client = await TestNet.ConnectAsync(listen);
+        loop.Start();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("still here"), timeout.Token);
+            Assert.Equal("still here", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(client, "still here".Length, timeout.Token)));
+        }
+        finally
+        {
+            await loop.StopAsync();
+            await stopping.CancelAsync();
+            services.Tracker.TerminateAll(EndReason.AdministrativeTermination);
+            await services.Tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+
+        Assert.Equal(3, pauses);
+        var notice = Assert.Single(log.Warnings);
+        Assert.StartsWith($"warning: accept on tcp {listener.Key.Endpoint} failed unexpectedly, retrying: System.InvalidOperationException: a bug in accepting", notice, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_connection_accepted_into_the_descriptor_reserve_is_closed_and_counts_as_out_of_descriptors()
     {
         await using var target = TestServer.Echo();
