@@ -24,8 +24,8 @@ internal static unsafe partial class EpollCalls
     public const int ErrnoWouldBlock = 11;
     public const int ErrnoConnectionAborted = 103;
     public const int ErrnoIsConnected = 106;
-    public const int ErrnoAlready = 114;
     public const int ErrnoNotConnected = 107;
+    public const int ErrnoAlready = 114;
     public const int ErrnoInProgress = 115;
 
     private const int CtlAdd = 1;
