@@ -98,7 +98,18 @@ internal sealed class UdpWildcardSocket : IDisposable
             try
             {
                 var socket = UdpSockets.CreateAddressListener(new IPEndPoint(address, LocalEndPoint.Port));
-                var specific = new UdpListenSocket(socket, _relay, _matchPort);
+                UdpListenSocket specific;
+                try
+                {
+                    // Its wait joins an epoll loop, which can fail like any registration.
+                    specific = new UdpListenSocket(socket, _relay, _matchPort);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
                 _byAddress.Add(address, specific);
                 _relay.AddSocket(specific);
                 return specific;
