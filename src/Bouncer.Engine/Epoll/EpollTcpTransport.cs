@@ -58,7 +58,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         return error switch
         {
             0 or EpollCalls.ErrnoIsConnected => EpollTcpChannel.Connecting(socket, target, LoopOf(client).Register(socket.SafeHandle, awaitingConnect: false)),
-            EpollCalls.ErrnoAlready => null,
+            EpollCalls.ErrnoAlready or EpollCalls.ErrnoInProgress => null,
             _ => throw new SocketException((int)Net.LinuxErrors.ToSocketError(error)),
         };
     }
