@@ -28,20 +28,12 @@ public sealed class AcceptLoopResourceLimitTests
     [Fact(Timeout = 30_000)]
     public async Task Out_of_descriptors_it_waits_after_every_failure_logs_once_and_then_serves_the_waiting_client()
     {
-        await using var target = TestServer.Echo();
-        var listen = TestNet.FreeEndPoint();
-        var table = Table(Pass(1, listen, target.EndPoint));
         var log = new RecordingLog();
-        using var stopping = new CancellationTokenSource();
-        var services = Services(table, log, stopping.Token);
-        var listener = table.Listeners.Single();
         var attempts = 0;
         var pauses = new List<TimeSpan>();
-        var loop = new TcpAcceptLoop(
-            listener.Key,
-            ListenerSocketFactory.Bind(listener),
-            services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
+        var endpoint = await EchoThroughQueuedClientAsync(
+            log,
+            "after the limit",
             accept: (acceptor, lane, cancellationToken) => Interlocked.Increment(ref attempts) <= Failures
                 ? ValueTask.FromException<TcpChannel>(new SocketException((int)SocketError.TooManyOpenSockets))
                 : acceptor.AcceptAsync(lane, cancellationToken),
@@ -55,24 +47,6 @@ public sealed class AcceptLoopResourceLimitTests
                 return Task.CompletedTask;
             });
 
-        // The client is in the listen queue before the loop runs into the limit.
-        using var client = await TestNet.ConnectAsync(listen);
-        loop.Start();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("after the limit"), timeout.Token);
-            var echoed = await TestNet.ReceiveExactlyAsync(client, "after the limit".Length, timeout.Token);
-            Assert.Equal("after the limit", Encoding.ASCII.GetString(echoed));
-        }
-        finally
-        {
-            await loop.StopAsync();
-            await stopping.CancelAsync();
-            services.Tracker.TerminateAll(EndReason.AdministrativeTermination);
-            await services.Tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
-        }
-
         // Every failure waited before the next try (no spinning), with the back-off meant for it.
         Assert.Equal(Failures, pauses.Count);
         Assert.All(pauses, delay => Assert.Equal(TcpAcceptLoop.ResourceBackoff, delay));
@@ -81,27 +55,19 @@ public sealed class AcceptLoopResourceLimitTests
 
         // One line for all fifty, not one each; nothing else went wrong.
         var notice = Assert.Single(log.Warnings);
-        Assert.Equal($"warning: local resource limit while accepting on tcp {listener.Key.Endpoint}: Too many open files; service resumes by itself once sessions end and free descriptors", notice);
+        Assert.Equal($"warning: local resource limit while accepting on tcp {endpoint}: Too many open files; service resumes by itself once sessions end and free descriptors", notice);
         Assert.DoesNotContain(log.Lines, line => line.StartsWith("error: ", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 30_000)]
     public async Task An_accept_that_fails_unexpectedly_is_logged_waited_on_and_retried()
     {
-        await using var target = TestServer.Echo();
-        var listen = TestNet.FreeEndPoint();
-        var table = Table(Pass(1, listen, target.EndPoint));
         var log = new RecordingLog();
-        using var stopping = new CancellationTokenSource();
-        var services = Services(table, log, stopping.Token);
-        var listener = table.Listeners.Single();
         var attempts = 0;
         var pauses = 0;
-        var loop = new TcpAcceptLoop(
-            listener.Key,
-            ListenerSocketFactory.Bind(listener),
-            services,
-            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
+        var endpoint = await EchoThroughQueuedClientAsync(
+            log,
+            "still here",
             accept: (acceptor, lane, cancellationToken) => Interlocked.Increment(ref attempts) <= 3
                 ? ValueTask.FromException<TcpChannel>(new InvalidOperationException("a bug in accepting"))
                 : acceptor.AcceptAsync(lane, cancellationToken),
@@ -111,25 +77,9 @@ public sealed class AcceptLoopResourceLimitTests
                 return Task.CompletedTask;
             });
 
-        using var client = await TestNet.ConnectAsync(listen);
-        loop.Start();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes("still here"), timeout.Token);
-            Assert.Equal("still here", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(client, "still here".Length, timeout.Token)));
-        }
-        finally
-        {
-            await loop.StopAsync();
-            await stopping.CancelAsync();
-            services.Tracker.TerminateAll(EndReason.AdministrativeTermination);
-            await services.Tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
-        }
-
         Assert.Equal(3, pauses);
         var notice = Assert.Single(log.Warnings);
-        Assert.StartsWith($"warning: accept on tcp {listener.Key.Endpoint} failed unexpectedly, retrying: System.InvalidOperationException: a bug in accepting", notice, StringComparison.Ordinal);
+        Assert.StartsWith($"warning: accept on tcp {endpoint} failed unexpectedly, retrying: System.InvalidOperationException: a bug in accepting", notice, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 30_000)]
@@ -203,6 +153,52 @@ public sealed class AcceptLoopResourceLimitTests
 
         Assert.Equal(FailureKind.ResourceLimit, failure.Kind);
         Assert.Equal(detail, failure.Detail);
+    }
+
+    /// <summary>
+    /// Runs an accept loop for one pass rule to an echo target, with its accept call and back-off
+    /// replaced, after a client has queued in the listen backlog; checks that the client's
+    /// <paramref name="message"/> comes back through it, then stops everything. Returns the listener's endpoint.
+    /// </summary>
+    private static async Task<ListenEndpoint> EchoThroughQueuedClientAsync(
+        RecordingLog log,
+        string message,
+        Func<TcpAcceptor, int, CancellationToken, ValueTask<TcpChannel>> accept,
+        Func<TimeSpan, CancellationToken, Task> pause)
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        var table = Table(Pass(1, listen, target.EndPoint));
+        using var stopping = new CancellationTokenSource();
+        var services = Services(table, log, stopping.Token);
+        var listener = table.Listeners.Single();
+        var loop = new TcpAcceptLoop(
+            listener.Key,
+            ListenerSocketFactory.Bind(listener),
+            services,
+            new TcpConnector(services.Warnings, services.Descriptors, keepAlive: true, services.Time, services.Transport),
+            accept,
+            pause);
+
+        // The client is in the listen queue before the loop runs into the failures.
+        using var client = await TestNet.ConnectAsync(listen);
+        loop.Start();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await TestNet.SendAllAsync(client, Encoding.ASCII.GetBytes(message), timeout.Token);
+            var echoed = await TestNet.ReceiveExactlyAsync(client, message.Length, timeout.Token);
+            Assert.Equal(message, Encoding.ASCII.GetString(echoed));
+        }
+        finally
+        {
+            await loop.StopAsync();
+            await stopping.CancelAsync();
+            services.Tracker.TerminateAll(EndReason.AdministrativeTermination);
+            await services.Tracker.WaitAllAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+
+        return listener.Key.Endpoint;
     }
 
     private static EngineServices Services(RuleTable table, RecordingLog log, CancellationToken stopping)
