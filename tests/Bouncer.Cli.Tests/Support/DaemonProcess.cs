@@ -120,25 +120,33 @@ internal sealed class DaemonProcess : IDisposable
         var limit = timeout ?? DefaultWait;
         while (deadline.Elapsed < limit)
         {
-            lock (_lines)
+            if (FindLine(text, count) is { } line)
             {
-                var matching = _lines.Where(l => l.Contains(text, StringComparison.Ordinal)).ToList();
-                if (matching.Count >= count)
-                {
-                    return matching[count - 1];
-                }
+                return line;
             }
 
             if (_process.HasExited)
             {
-                await Task.Delay(100);
-                throw new InvalidOperationException($"bouncer exited with {_process.ExitCode} before logging '{text}':\n{Log}");
+                // Its last lines may still be on their way through the pipe: read to the end, then look once more.
+                using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _process.WaitForExitAsync(drained.Token);
+                return FindLine(text, count)
+                    ?? throw new InvalidOperationException($"bouncer exited with {_process.ExitCode} before logging '{text}':\n{Log}");
             }
 
             await Task.Delay(10);
         }
 
         throw new TimeoutException($"no log line with '{text}' (x{count}) within {limit}:\n{Log}");
+    }
+
+    /// <summary>The <paramref name="count"/>th line containing <paramref name="text"/> so far, or null.</summary>
+    private string? FindLine(string text, int count)
+    {
+        lock (_lines)
+        {
+            return _lines.Where(l => l.Contains(text, StringComparison.Ordinal)).Skip(count - 1).FirstOrDefault();
+        }
     }
 
     /// <summary>Waits for the daemon's start line, written once every listener is bound and the pid file written.</summary>
