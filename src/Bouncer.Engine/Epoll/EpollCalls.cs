@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Bouncer.Engine.Net;
 
 namespace Bouncer.Engine.Epoll;
 
@@ -77,7 +78,7 @@ internal static unsafe partial class EpollCalls
     /// <summary>Adds <paramref name="socket"/> to <paramref name="epoll"/>; the errno on failure, else 0.</summary>
     public static int Add(int epoll, SafeHandle socket, uint events, ulong data)
     {
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         return Add(epoll, fd.Value, events, data);
     }
 
@@ -118,7 +119,7 @@ internal static unsafe partial class EpollCalls
     /// <summary>recv without waiting (MSG_DONTWAIT): the bytes read, or -errno.</summary>
     public static int Receive(SafeHandle socket, Span<byte> buffer)
     {
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         fixed (byte* data = buffer)
         {
             var read = Recv(fd.Value, data, (nuint)buffer.Length, DontWait);
@@ -129,7 +130,7 @@ internal static unsafe partial class EpollCalls
     /// <summary>send without waiting and without SIGPIPE: the bytes sent, or -errno.</summary>
     public static int Send(SafeHandle socket, ReadOnlySpan<byte> buffer)
     {
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         fixed (byte* data = buffer)
         {
             var sent = SendCall(fd.Value, data, (nuint)buffer.Length, DontWait | NoSignal);
@@ -140,7 +141,7 @@ internal static unsafe partial class EpollCalls
     /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping).</summary>
     public static void SetNonBlocking(SafeHandle socket)
     {
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
     }
 
@@ -158,7 +159,7 @@ internal static unsafe partial class EpollCalls
         var address = stackalloc byte[AddressStorage];
         var length = AddressStorage;
         int accepted;
-        using (var fd = new Descriptor(listener))
+        using (var fd = new DescriptorLease(listener))
         {
             accepted = Accept4(fd.Value, address, &length, CloseOnExec);
         }
@@ -178,7 +179,7 @@ internal static unsafe partial class EpollCalls
     {
         var address = stackalloc byte[28];
         var length = WriteAddress(target, new Span<byte>(address, 28));
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         return ConnectCall(fd.Value, address, length) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
@@ -189,7 +190,7 @@ internal static unsafe partial class EpollCalls
         var length = 28;
         try
         {
-            using var fd = new Descriptor(socket);
+            using var fd = new DescriptorLease(socket);
             if (GetSockName(fd.Value, address, &length) != 0)
             {
                 return null;
@@ -206,7 +207,7 @@ internal static unsafe partial class EpollCalls
     /// <summary>shutdown(2): 0, or the errno.</summary>
     public static int Shutdown(SafeHandle socket, SocketShutdown how)
     {
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         return ShutdownCall(fd.Value, (int)how) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
@@ -215,7 +216,7 @@ internal static unsafe partial class EpollCalls
     {
         // struct linger { int l_onoff; int l_linger; }
         var linger = stackalloc int[2] { 1, 0 };
-        using var fd = new Descriptor(socket);
+        using var fd = new DescriptorLease(socket);
         return SetSockOpt(fd.Value, SocketLevel, LingerOption, linger, 2 * sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
@@ -305,28 +306,4 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
-
-    /// <summary>A socket's descriptor, kept from being closed and reused while a call runs on it (as Socket does).</summary>
-    private ref struct Descriptor
-    {
-        private readonly SafeHandle _handle;
-        private readonly bool _added;
-
-        public Descriptor(SafeHandle handle)
-        {
-            _handle = handle;
-            handle.DangerousAddRef(ref _added);
-            Value = (int)handle.DangerousGetHandle();
-        }
-
-        public int Value { get; }
-
-        public void Dispose()
-        {
-            if (_added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
 }

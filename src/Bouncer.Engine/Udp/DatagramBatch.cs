@@ -142,28 +142,16 @@ internal sealed unsafe partial class DatagramBatch
 
     private int Call(Socket socket, delegate*<int, MultiMessageHeader*, uint, int> call, int start, int count)
     {
-        var handle = socket.SafeHandle;
-        var added = false;
-        try
+        using var fd = new DescriptorLease(socket.SafeHandle);
+        var result = call(fd.Value, HeaderAt(start), (uint)count);
+        if (result >= 0)
         {
-            handle.DangerousAddRef(ref added);
-            var result = call((int)handle.DangerousGetHandle(), HeaderAt(start), (uint)count);
-            if (result >= 0)
-            {
-                return result;
-            }
+            return result;
+        }
 
-            var error = LinuxErrors.ToSocketError(Marshal.GetLastPInvokeError());
-            // Nothing queued, no room to send, or a signal before anything moved: none this time.
-            return error is SocketError.WouldBlock or SocketError.Interrupted ? 0 : throw new SocketException((int)error);
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        var error = LinuxErrors.ToSocketError(Marshal.GetLastPInvokeError());
+        // Nothing queued, no room to send, or a signal before anything moved: none this time.
+        return error is SocketError.WouldBlock or SocketError.Interrupted ? 0 : throw new SocketException((int)error);
     }
 
     // The arrays are pinned for their lifetime, so the addresses of their elements never change.
