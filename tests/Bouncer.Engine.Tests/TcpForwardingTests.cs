@@ -119,6 +119,23 @@ public sealed class TcpForwardingTests
     }
 
     [Fact(Timeout = 20_000)]
+    public async Task A_state_dump_shows_the_outgoing_address_of_a_session_whose_events_are_not_written()
+    {
+        await using var target = TestServer.Echo();
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)), events: new RecordingSink { WantsEvents = false });
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, new byte[10], default);
+        Assert.Equal(10, (await TestNet.ReceiveExactlyAsync(client, 10, default)).Length);
+
+        var live = Assert.Single(bouncer.Engine.CaptureState().Sessions);
+        Assert.Equal(target.Remotes.Single(), live.Outgoing);
+        Assert.Equal(target.EndPoint, live.Target);
+        Assert.Empty(bouncer.Events.Events);
+    }
+
+    [Fact(Timeout = 20_000)]
     public async Task Forwards_over_IPv6_loopback()
     {
         await using var target = TestServer.Echo(IPAddress.IPv6Loopback);

@@ -6,8 +6,9 @@ using Bouncer.Engine.Net;
 namespace Bouncer.Engine.Epoll;
 
 /// <summary>
-/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), accept4(2), connect(2),
-/// getsockname(2), shutdown(2), setsockopt(2) for SO_LINGER). .NET exposes none of them on a
+/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), socket(2), accept4(2),
+/// connect(2), getsockname(2), getsockopt(2) for SO_ERROR, shutdown(2), setsockopt(2) for SO_LINGER, TCP_NODELAY
+/// and SO_KEEPALIVE). .NET exposes none of them on a
 /// socket it has no <see cref="Socket"/> for, and no maintained package binds them, so they are
 /// declared here.
 /// </summary>
@@ -34,7 +35,12 @@ internal static unsafe partial class EpollCalls
     private const int NonBlocking = 0x800;
     private const int DontWait = 0x40;
     private const int NoSignal = 0x4000;
-    private const int SetStatusFlags = 4;
+    private const int StreamType = 1;
+    private const int TcpProtocol = 6;
+    private const int TcpLevel = 6;
+    private const int NoDelayOption = 1;
+    private const int KeepAliveOption = 9;
+    private const int ErrorOption = 4;
     private const ushort FamilyInet = 2;
     private const ushort FamilyInet6 = 10;
     private const int SocketLevel = 1;
@@ -61,12 +67,13 @@ internal static unsafe partial class EpollCalls
         var length = 0;
         _ = Recv(-1, &scratch, 0, DontWait);
         _ = SendCall(-1, &scratch, 0, DontWait | NoSignal);
-        _ = Fcntl(-1, SetStatusFlags, NonBlocking);
+        _ = SocketCall(-1, 0, 0);
         _ = Accept4(-1, null, null, CloseOnExec | NonBlocking);
         _ = ConnectCall(-1, &scratch, 0);
         _ = GetSockName(-1, &scratch, &length);
         _ = ShutdownCall(-1, 0);
         _ = SetSockOpt(-1, SocketLevel, LingerOption, &scratch, 0);
+        _ = GetSockOpt(-1, SocketLevel, ErrorOption, &scratch, &length);
         _ = Close(-1);
         _ = EpollCtl(-1, CtlAdd, -1, &scratch);
     }
@@ -138,11 +145,26 @@ internal static unsafe partial class EpollCalls
         }
     }
 
-    /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping).</summary>
-    public static void SetNonBlocking(SafeHandle socket)
+    /// <summary>
+    /// A TCP socket of <paramref name="family"/>, non-blocking and close-on-exec from the start: the
+    /// connect must not block a loop, and setting O_NONBLOCK afterwards would be one more call.
+    /// </summary>
+    public static SocketDescriptor OpenStream(AddressFamily family)
     {
+        var domain = family == AddressFamily.InterNetworkV6 ? FamilyInet6 : FamilyInet;
+        return new SocketDescriptor(Check(SocketCall(domain, StreamType | NonBlocking | CloseOnExec, TcpProtocol)));
+    }
+
+    /// <summary>TCP_NODELAY, and SO_KEEPALIVE when <paramref name="keepAlive"/>; throws <see cref="SocketException"/> when refused.</summary>
+    public static void SetStreamDefaults(SafeHandle socket, bool keepAlive)
+    {
+        var on = 1;
         using var fd = new DescriptorLease(socket);
-        Check(Fcntl(fd.Value, SetStatusFlags, NonBlocking));
+        Check(SetSockOpt(fd.Value, TcpLevel, NoDelayOption, &on, sizeof(int)));
+        if (keepAlive)
+        {
+            Check(SetSockOpt(fd.Value, SocketLevel, KeepAliveOption, &on, sizeof(int)));
+        }
     }
 
     /// <summary>
@@ -202,6 +224,16 @@ internal static unsafe partial class EpollCalls
         }
 
         return ReadAddress(new ReadOnlySpan<byte>(address, Math.Min(length, 28)));
+    }
+
+    /// <summary>How a connect that was under way ended (SO_ERROR, which reading clears): Success once connected.</summary>
+    public static SocketError PendingError(SafeHandle socket)
+    {
+        var error = 0;
+        var length = sizeof(int);
+        using var fd = new DescriptorLease(socket);
+        Check(GetSockOpt(fd.Value, SocketLevel, ErrorOption, &error, &length));
+        return error == 0 ? SocketError.Success : Net.LinuxErrors.ToSocketError(error);
     }
 
     /// <summary>shutdown(2): 0, or the errno.</summary>
@@ -292,8 +324,8 @@ internal static unsafe partial class EpollCalls
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendCall(int fd, byte* buffer, nuint length, int flags);
 
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int SocketCall(int domain, int type, int protocol);
 
     [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
     private static partial int Accept4(int fd, byte* address, int* length, int flags);
@@ -303,6 +335,9 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     private static partial int ShutdownCall(int fd, int how);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    private static partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(int fd, int level, int name, void* value, int length);

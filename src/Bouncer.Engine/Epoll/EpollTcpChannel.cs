@@ -13,40 +13,38 @@ namespace Bouncer.Engine.Epoll;
 /// with MSG_DONTWAIT, so the descriptor's own blocking mode does not matter and is left alone.
 /// </summary>
 /// <remarks>
-/// An accepted connection is a bare descriptor (<see cref="SocketDescriptor"/>) and the address
-/// accept4 gave: a <see cref="System.Net.Sockets.Socket"/> around it would ask the kernel for its
-/// family, type, flags and both addresses, eight system calls that the session has no use for.
-/// Half-close, reset and close are made on the descriptor directly. An outgoing connection keeps
-/// the <see cref="System.Net.Sockets.Socket"/> its connector made, bound and set options on.
+/// Both of a session's connections are bare descriptors (<see cref="SocketDescriptor"/>): an
+/// accepted one with the address accept4 gave, since a <see cref="System.Net.Sockets.Socket"/>
+/// around it would ask the kernel for its family, type, flags and both addresses, eight system
+/// calls that the session has no use for; an outgoing one as the transport opened it
+/// (<see cref="EpollOutgoingTcpSocket"/>). Half-close, reset and close are made on the descriptor.
 /// </remarks>
 internal sealed class EpollTcpChannel : TcpChannel
 {
     private readonly EpollRegistration _registration;
 
-    // Read once: every receive and send needs it, and Socket.SafeHandle marks the handle exposed on each read.
-    private readonly SafeHandle _handle;
+    private readonly SocketDescriptor _handle;
     private readonly IPEndPoint? _remote;
-    private readonly bool _ownsHandle;
+    private readonly bool _accepted;
     private Socket? _socket;
     private int _released;
 
-    private EpollTcpChannel(SafeHandle handle, Socket? socket, IPEndPoint? remote, EpollRegistration registration)
+    private EpollTcpChannel(SocketDescriptor handle, Socket? socket, IPEndPoint? remote, bool accepted, EpollRegistration registration)
     {
         _handle = handle;
         _socket = socket;
         _remote = remote;
-        _ownsHandle = socket is null;
+        _accepted = accepted;
         _registration = registration;
     }
 
     public override SafeHandle Handle => _handle;
 
     /// <remarks>
-    /// For an accepted connection, made on first use around the same descriptor without owning
-    /// it: only a rule with client-side socket options pays for it (the eight calls above). The
-    /// channel closes the descriptor either way, once; this socket is disposed first and closes
-    /// nothing. The session sets options before its splice starts, so nothing closes the
-    /// descriptor while the socket is in use.
+    /// Made on first use around the same descriptor without owning it: only a rule with socket
+    /// options pays for it (the eight calls above). The channel closes the descriptor, once; this
+    /// socket is disposed first and closes nothing. The session sets options before its splice
+    /// starts, so nothing closes the descriptor while the socket is in use.
     /// </remarks>
     public override Socket Socket => _socket ??= new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
 
@@ -58,11 +56,11 @@ internal sealed class EpollTcpChannel : TcpChannel
 
     /// <summary>A connection accepted on <paramref name="registration"/>'s loop; the channel owns <paramref name="descriptor"/>.</summary>
     public static EpollTcpChannel Accepted(SocketDescriptor descriptor, IPEndPoint? remote, EpollRegistration registration) =>
-        new(descriptor, null, remote, registration);
+        new(descriptor, null, remote, accepted: true, registration);
 
     /// <summary>An outgoing connection to <paramref name="target"/>; the channel owns <paramref name="socket"/>.</summary>
-    public static EpollTcpChannel Connecting(Socket socket, IPEndPoint target, EpollRegistration registration) =>
-        new(socket.SafeHandle, socket, target, registration);
+    public static EpollTcpChannel Connecting(EpollOutgoingTcpSocket socket, IPEndPoint target, EpollRegistration registration) =>
+        new(socket.Descriptor, socket.BuiltSocket, target, accepted: false, registration);
 
     public override ValueTask<int> WaitReadableAsync() => _registration.WaitReadableAsync();
 
@@ -113,18 +111,11 @@ internal sealed class EpollTcpChannel : TcpChannel
         Dispose();
     }
 
-    /// <remarks>
-    /// An outgoing socket is closed through its <see cref="System.Net.Sockets.Socket"/>: its
-    /// <see cref="SafeSocketHandle"/>, disposed on its own, would close with a reset.
-    /// </remarks>
     public override void Dispose()
     {
         Detach();
         _socket?.Dispose();
-        if (_ownsHandle)
-        {
-            _handle.Dispose();
-        }
+        _handle.Dispose();
     }
 
     /// <remarks>
@@ -135,7 +126,7 @@ internal sealed class EpollTcpChannel : TcpChannel
     protected override void Shutdown(SocketShutdown how)
     {
         var error = EpollCalls.Shutdown(_handle, how);
-        if (error != 0 && !(error == EpollCalls.ErrnoNotConnected && _ownsHandle))
+        if (error != 0 && !(error == EpollCalls.ErrnoNotConnected && _accepted))
         {
             throw new SocketException((int)Net.LinuxErrors.ToSocketError(error));
         }

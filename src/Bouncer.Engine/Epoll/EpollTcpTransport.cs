@@ -44,29 +44,28 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
     /// it finished: the session goes on without a timer, a wait for the writable edge or a state
     /// machine suspended on the way.
     /// </remarks>
-    public override TcpChannel? StartConnect(Socket socket, IPEndPoint target, TcpChannel client)
+    public override TcpChannel? StartConnect(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client)
     {
-        EpollCalls.SetNonBlocking(socket.SafeHandle);
-        var error = EpollCalls.Connect(socket.SafeHandle, target);
+        var error = EpollCalls.Connect(socket.Handle, target);
         if (error == EpollCalls.ErrnoInProgress)
         {
             // A second connect says how the first one stands: 0 once it has finished, EALREADY
             // while it is under way, or the error it ended with.
-            error = EpollCalls.Connect(socket.SafeHandle, target);
+            error = EpollCalls.Connect(socket.Handle, target);
         }
 
         return error switch
         {
-            0 or EpollCalls.ErrnoIsConnected => EpollTcpChannel.Connecting(socket, target, LoopOf(client).Register(socket.SafeHandle, awaitingConnect: false)),
+            0 or EpollCalls.ErrnoIsConnected => EpollTcpChannel.Connecting(Outgoing(socket), target, LoopOf(client).Register(socket.Handle, awaitingConnect: false)),
             EpollCalls.ErrnoAlready or EpollCalls.ErrnoInProgress => null,
             _ => throw new SocketException((int)Net.LinuxErrors.ToSocketError(error)),
         };
     }
 
     /// <remarks>Registered once the connect is under way: an unconnected socket reports itself writable.</remarks>
-    public override async ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    public override async ValueTask<TcpChannel> FinishConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
-        var channel = EpollTcpChannel.Connecting(socket, target, LoopOf(client).Register(socket.SafeHandle, awaitingConnect: true));
+        var channel = EpollTcpChannel.Connecting(Outgoing(socket), target, LoopOf(client).Register(socket.Handle, awaitingConnect: true));
         try
         {
             using (cancellationToken.UnsafeRegister(static state => ((EpollTcpChannel)state!).Abort(), channel))
@@ -74,7 +73,7 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
                 await channel.WaitWritableAsync().ConfigureAwait(false);
             }
 
-            var result = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            var result = EpollCalls.PendingError(socket.Handle);
             return result == SocketError.Success ? channel : throw new SocketException((int)result);
         }
         catch (SocketException) when (cancellationToken.IsCancellationRequested)
@@ -98,15 +97,17 @@ internal sealed class EpollTcpTransport : TcpTransport, IDisposable
         }
     }
 
+    /// <remarks>Opened non-blocking: <see cref="StartConnect"/> connects it without a mode change first.</remarks>
+    public override OutgoingTcpSocket Open(AddressFamily family) => new EpollOutgoingTcpSocket(family);
+
     public override TcpAcceptor Listen(Socket listener) => new EpollTcpAcceptor(listener, _loops);
 
     /// <summary>The loops in turn: each socket of the UDP relay waits on one (<see cref="Udp.DatagramWait"/>).</summary>
     public EpollLoop NextLoop() => _loops[(int)((uint)Interlocked.Increment(ref _nextLoop) % (uint)_loops.Length)];
 
-    /// <remarks>Asks the kernel: <see cref="Socket.LocalEndPoint"/> knows nothing of a connect it did not make.</remarks>
-    public override IPEndPoint? LocalEndPoint(Socket socket) => EpollCalls.LocalAddress(socket.SafeHandle);
-
     private static EpollLoop LoopOf(TcpChannel client) => ((EpollTcpChannel)client).Loop;
+
+    private static EpollOutgoingTcpSocket Outgoing(OutgoingTcpSocket socket) => (EpollOutgoingTcpSocket)socket;
 
     private static void OnFault(Exception exception) =>
         Environment.FailFast("A continuation on an epoll thread let an exception escape.", exception);

@@ -49,11 +49,11 @@ internal sealed class TcpConnector
         IPAddress? source,
         CancellationToken stopping)
     {
-        Socket socket;
+        OutgoingTcpSocket socket;
         try
         {
-            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            _descriptors.Check(socket);
+            socket = _transport.Open(target.AddressFamily);
+            _descriptors.Check(socket.Handle, socket);
         }
         catch (SocketException exception)
         {
@@ -84,11 +84,12 @@ internal sealed class TcpConnector
                 channel = await _transport.FinishConnectAsync(socket, target, clientChannel, timeout.Token).ConfigureAwait(false);
             }
 
-            return new ConnectResult(channel, target, _transport.LocalEndPoint(socket), EndReason.None, null);
+            // The session asks the channel for its own address when something will show it.
+            return new ConnectResult(channel, target, null, EndReason.None, null);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException)
         {
-            var outgoing = _transport.LocalEndPoint(socket);
+            var outgoing = socket.LocalEndPoint;
             socket.Dispose();
             if (stopping.IsCancellationRequested)
             {
@@ -120,10 +121,11 @@ internal sealed class TcpConnector
         return EndReason.LocalResourceLimit;
     }
 
-    private static void BindSource(Socket socket, IPAddress? source, int samePort)
+    private static void BindSource(OutgoingTcpSocket outgoing, IPAddress? source, int samePort)
     {
         if (samePort > 0)
         {
+            var socket = outgoing.Socket;
             try
             {
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
@@ -138,24 +140,32 @@ internal sealed class TcpConnector
 
         if (source is not null)
         {
-            RawSocketOptions.TrySetBindAddressNoPort(socket);
-            socket.Bind(new IPEndPoint(source, 0));
+            RawSocketOptions.TrySetBindAddressNoPort(outgoing.Socket);
+            outgoing.Socket.Bind(new IPEndPoint(source, 0));
         }
     }
 
     private static IPAddress AnyOf(AddressFamily family) =>
         family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
-    private void Prepare(Socket socket, Rule rule, Settings settings, IPAddress? source)
+    /// <remarks>
+    /// The defaults go straight onto the descriptor; a rule's own options need the socket as a
+    /// <see cref="Socket"/> object, which only such a rule pays for. The defaults come first, so a
+    /// rule's <c>so_keepalive: 0</c> still turns keep-alive off.
+    /// </remarks>
+    private void Prepare(OutgoingTcpSocket socket, Rule rule, Settings settings, IPAddress? source)
     {
-        socket.NoDelay = true;
+        socket.SetDefaults(_keepAlive);
         if (source is not null && HasFreeBind(settings, rule))
         {
-            RawSocketOptions.TrySetFreeBind(socket);
+            RawSocketOptions.TrySetFreeBind(socket.Socket);
         }
 
-        var failed = SocketOptionApplier.Apply(socket, SocketSide.External, _keepAlive, settings.SocketOptions, rule.SocketOptions);
-        SocketOptionWarnings.ReportForRule(_warnings, rule, failed, "outgoing side");
+        if (SocketOptionApplier.HasWork(SocketSide.External, keepAlive: false, settings.SocketOptions, rule.SocketOptions))
+        {
+            var failed = SocketOptionApplier.Apply(socket.Socket, SocketSide.External, keepAlive: false, settings.SocketOptions, rule.SocketOptions);
+            SocketOptionWarnings.ReportForRule(_warnings, rule, failed, "outgoing side");
+        }
     }
 
     private static bool HasFreeBind(Settings settings, Rule rule) =>

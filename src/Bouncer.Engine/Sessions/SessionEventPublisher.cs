@@ -30,10 +30,21 @@ internal sealed class SessionEventPublisher
     /// <summary>Whether I/O events of <paramref name="rule"/> carry the payload (<see cref="SessionLogPolicy.WithPayload"/>).</summary>
     public bool WantsData(Rule rule, int tableDebug) => SessionLogPolicy.WithPayload(rule.Log, EffectiveDebug(tableDebug));
 
+    /// <summary>
+    /// Whether any event of a forwarded session of <paramref name="rule"/> may be written: its
+    /// outgoing address is asked of the system only then. How the session will end is not known
+    /// yet, so both kinds of end are asked about.
+    /// </summary>
+    public bool ShowsAddresses(Rule rule, int tableDebug) =>
+        WantsIo(rule, tableDebug)
+        || _sink.Wants(rule, SessionPhase.Opened, EndReason.None)
+        || _sink.Wants(rule, SessionPhase.Closed, EndReason.LocalClientClosed)
+        || _sink.Wants(rule, SessionPhase.Closed, EndReason.RemotePeerError);
+
     // The logger uses the larger of -d and the file's debug: as well, so both decide from one level.
     private int EffectiveDebug(int tableDebug) => Math.Max(_debug, tableDebug);
 
-    public void Opened(SessionIdentity session, IPEndPoint outgoing, IPEndPoint target)
+    public void Opened(SessionIdentity session, IPEndPoint? outgoing, IPEndPoint target)
     {
         if (_sink.Wants(session.Rule, SessionPhase.Opened, EndReason.None))
         {

@@ -36,7 +36,7 @@ internal sealed class SocketTcpChannel : TcpChannel
         }
     }
 
-    public override IPEndPoint? LocalEndPoint => SocketTcpTransport.Instance.LocalEndPoint(_socket);
+    public override IPEndPoint? LocalEndPoint => SocketTcpTransport.LocalEndPointOf(_socket);
 
     public override int Receive(Span<byte> buffer, out SocketError error) => _socket.Receive(buffer, SocketFlags.None, out error);
 

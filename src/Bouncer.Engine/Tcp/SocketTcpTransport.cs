@@ -12,15 +12,18 @@ internal sealed class SocketTcpTransport : TcpTransport
     {
     }
 
-    public override async ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    public override OutgoingTcpSocket Open(AddressFamily family) => new SocketOutgoingTcpSocket(family);
+
+    public override async ValueTask<TcpChannel> FinishConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
-        await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
-        return new SocketTcpChannel(socket);
+        await socket.Socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+        return new SocketTcpChannel(socket.Socket);
     }
 
     public override TcpAcceptor Listen(Socket listener) => new SocketTcpAcceptor(listener);
 
-    public override IPEndPoint? LocalEndPoint(Socket socket)
+    /// <summary>The address the system gave <paramref name="socket"/> (connected or not), or null when it cannot tell.</summary>
+    public static IPEndPoint? LocalEndPointOf(Socket socket)
     {
         try
         {

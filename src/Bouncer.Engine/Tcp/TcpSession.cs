@@ -25,7 +25,11 @@ internal sealed class TcpSession : ITrackedSession
     private readonly CancellationTokenSource _connecting;
     private TcpSplice? _splice;
     private SessionIdentity? _identity;
+
+    // The outgoing connection's own address: asked of the kernel (getsockname) only when an event
+    // will show it, or a status listing does.
     private IPEndPoint? _outgoing;
+    private TcpChannel? _outgoingChannel;
     private IPEndPoint? _target;
     private SessionLease? _lease;
     private int _terminateReason;
@@ -79,9 +83,14 @@ internal sealed class TcpSession : ITrackedSession
     public LiveSession? Describe(long now)
     {
         var splice = Volatile.Read(ref _splice);
-        return splice is null || _identity is not { } identity
-            ? null
-            : identity.Live(_outgoing, _target, now - splice.LastActivity, splice.Counters);
+        if (splice is null || _identity is not { } identity)
+        {
+            return null;
+        }
+
+        // A race with the session's end leaves the address unknown (null), never a wrong one.
+        _outgoing ??= _outgoingChannel?.LocalEndPoint;
+        return identity.Live(_outgoing, _target, now - splice.LastActivity, splice.Counters);
     }
 
     public void Terminate(EndReason reason)
@@ -183,6 +192,12 @@ internal sealed class TcpSession : ITrackedSession
         _connecting.Dispose();
         _outgoing = connected.Outgoing;
         _target = connected.Target;
+        _outgoingChannel = connected.Channel;
+        if (connected.Connected && _services.Events.ShowsAddresses(rule, settings.Debug))
+        {
+            _outgoing = connected.Channel!.LocalEndPoint;
+        }
+
         if (!connected.Connected)
         {
             _client.Reset();
@@ -192,7 +207,7 @@ internal sealed class TcpSession : ITrackedSession
             return null;
         }
 
-        _services.Events.Opened(identity, _outgoing!, _target!);
+        _services.Events.Opened(identity, _outgoing, _target!);
         _services.Statistics.For(rule).Opened();
         var wantsIo = _services.Events.WantsIo(rule, settings.Debug);
         var withPayload = _services.Events.WantsData(rule, settings.Debug);

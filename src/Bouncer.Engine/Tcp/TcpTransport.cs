@@ -9,6 +9,9 @@ namespace Bouncer.Engine.Tcp;
 /// </summary>
 internal abstract class TcpTransport
 {
+    /// <summary>A new, unconnected outgoing socket of <paramref name="family"/>; throws <see cref="SocketException"/> when the system refuses one.</summary>
+    public abstract OutgoingTcpSocket Open(AddressFamily family);
+
     /// <summary>
     /// Starts connecting <paramref name="socket"/> (options set, source bound) to
     /// <paramref name="target"/>: the channel when the connect finished at once (a loopback target
@@ -16,7 +19,7 @@ internal abstract class TcpTransport
     /// Throws <see cref="SocketException"/> when it failed at once; the caller disposes the socket then.
     /// </summary>
     /// <param name="client">The session's client: the target is waited on where it is.</param>
-    public virtual TcpChannel? StartConnect(Socket socket, IPEndPoint target, TcpChannel client) => null;
+    public virtual TcpChannel? StartConnect(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client) => null;
 
     /// <summary>
     /// Waits for the connect that <see cref="StartConnect"/> left under way (on a transport that
@@ -24,10 +27,10 @@ internal abstract class TcpTransport
     /// and <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> ends
     /// it; the caller disposes the socket then.
     /// </summary>
-    public abstract ValueTask<TcpChannel> FinishConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
+    public abstract ValueTask<TcpChannel> FinishConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
 
     /// <summary>Both steps, for callers that have the token at hand anyway.</summary>
-    public ValueTask<TcpChannel> ConnectAsync(Socket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
+    public ValueTask<TcpChannel> ConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
     {
         try
         {
@@ -43,7 +46,4 @@ internal abstract class TcpTransport
 
     /// <summary>Accepts the connections of a bound, listening <paramref name="listener"/>.</summary>
     public abstract TcpAcceptor Listen(Socket listener);
-
-    /// <summary>The address the system gave <paramref name="socket"/> (connected or not), or null when it cannot tell.</summary>
-    public abstract IPEndPoint? LocalEndPoint(Socket socket);
 }

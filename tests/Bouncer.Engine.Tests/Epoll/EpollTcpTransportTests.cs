@@ -142,12 +142,12 @@ public sealed class EpollTcpTransportTests : IDisposable
     {
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
         using var target = Listen(IPAddress.Loopback);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = _transport.Open(AddressFamily.InterNetwork);
 
         using var channel = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
         using var peer = await target.AcceptAsync(_timeout.Token);
 
-        Assert.Equal(peer.RemoteEndPoint, _transport.LocalEndPoint(socket));
+        Assert.Equal(peer.RemoteEndPoint, socket.LocalEndPoint);
         Assert.Equal(session.Registered + 1, _transport.Registered);
         await peer.SendAsync(Encoding.ASCII.GetBytes("ping"), SocketFlags.None, _timeout.Token);
         var buffer = new byte[16];
@@ -182,7 +182,7 @@ public sealed class EpollTcpTransportTests : IDisposable
     {
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
         var closedPort = TestNet.FreeEndPoint(IPAddress.Loopback);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = _transport.Open(AddressFamily.InterNetwork);
 
         var failure = await Assert.ThrowsAsync<SocketException>(() => _transport.ConnectAsync(socket, closedPort, session.Client, _timeout.Token).AsTask());
 
@@ -196,7 +196,7 @@ public sealed class EpollTcpTransportTests : IDisposable
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
 
         using var silent = await SilentListener.StartAsync();
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = _transport.Open(AddressFamily.InterNetwork);
         using var cancel = new CancellationTokenSource();
         var connecting = _transport.ConnectAsync(socket, silent.EndPoint, session.Client, cancel.Token).AsTask();
         Assert.False(connecting.IsCompleted);

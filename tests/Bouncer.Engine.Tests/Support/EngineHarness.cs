@@ -19,9 +19,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public RecordingLog Log { get; }
 
-    public static async Task<EngineHarness> StartAsync(RuleTable table, INameResolver? resolver = null, EngineOptions? options = null)
+    public static async Task<EngineHarness> StartAsync(RuleTable table, INameResolver? resolver = null, EngineOptions? options = null, RecordingSink? events = null)
     {
-        var events = new RecordingSink();
+        events ??= new RecordingSink();
         var log = new RecordingLog();
         var engine = new BouncerEngine(options ?? new EngineOptions(), events, log, resolver ?? new FakeResolver());
         try

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Bouncer.Engine.Events;
+using Bouncer.Rules.Model;
 
 namespace Bouncer.Engine.Tests.Support;
 
@@ -9,9 +10,14 @@ internal sealed class RecordingSink : ISessionEventSink
     private readonly ConcurrentQueue<SessionEvent> _events = new();
     private readonly ChangeSignal _published = new();
 
+    /// <summary>What <see cref="Wants"/> answers for every event: false plays a log that writes nothing.</summary>
+    public bool WantsEvents { get; init; } = true;
+
     public IReadOnlyList<SessionEvent> Events => [.. _events];
 
     public IReadOnlyList<SessionEvent> Closed => [.. _events.Where(e => e.Phase == SessionPhase.Closed)];
+
+    public bool Wants(Rule rule, SessionPhase phase, EndReason reason) => WantsEvents;
 
     public void Publish(SessionEvent sessionEvent)
     {
