@@ -32,6 +32,12 @@ public sealed record EngineOptions
     /// </summary>
     internal bool DatagramBatches { get; init; } = Udp.DatagramBatch.IsSupported;
 
+    /// <summary>
+    /// Whether a bulk TCP stream moves from socket to socket inside the kernel (<see cref="Epoll.SplicePipe"/>,
+    /// epoll transport only). Tests turn it off to run the copying path that other platforms take.
+    /// </summary>
+    internal bool KernelSplice { get; init; } = true;
+
     private static TcpTransportKind DefaultTcpTransport() =>
         Epoll.EpollTcpTransport.IsSupported
         && !string.Equals(Environment.GetEnvironmentVariable("BOUNCER_TCP_TRANSPORT"), "sockets", StringComparison.OrdinalIgnoreCase)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Bouncer.Engine.Epoll;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Tests.Support;
 using Bouncer.Rules.Model;
@@ -12,9 +13,12 @@ public sealed class TcpForwardingTests
 {
     private const long LargeTransfer = 100L * 1024 * 1024;
 
-    [Fact(Timeout = 60_000)]
-    public async Task Moves_100_MB_each_way_at_once_byte_exact()
+    [Theory(Timeout = 60_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Moves_100_MB_each_way_at_once_byte_exact(bool kernelSplice)
     {
+        var splicedBefore = SplicePipe.Opened;
         var received = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
         {
@@ -24,7 +28,8 @@ public sealed class TcpForwardingTests
             received.SetResult(await receiving);
         });
         var listen = TestNet.FreeEndPoint();
-        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)));
+        var options = new EngineOptions { KernelSplice = kernelSplice };
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)), options: options);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
 
         using var client = await TestNet.ConnectAsync(listen);
@@ -37,6 +42,11 @@ public sealed class TcpForwardingTests
         var closed = await bouncer.Events.WaitForClosedAsync(1);
         Assert.Equal(new TrafficCounters(LargeTransfer, LargeTransfer, LargeTransfer, LargeTransfer, 0, 0, 0, 0), closed.Counters);
         Assert.Contains(closed.Reason, new[] { EndReason.LocalClientClosed, EndReason.RemotePeerClosed });
+        if (kernelSplice && options.TcpTransport == TcpTransportKind.Epoll)
+        {
+            // Other tests' streams may add to the count, but these two directions must have.
+            Assert.True(SplicePipe.Opened >= splicedBefore + 2);
+        }
     }
 
     [Fact(Timeout = 30_000)]

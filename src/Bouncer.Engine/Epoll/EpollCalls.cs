@@ -7,6 +7,7 @@ namespace Bouncer.Engine.Epoll;
 
 /// <summary>
 /// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), socket(2), accept4(2),
+/// pipe2(2) and splice(2) for bulk streams, fcntl(2) for their modes,
 /// connect(2), getsockname(2), getsockopt(2) for SO_ERROR, shutdown(2), setsockopt(2) for SO_LINGER, TCP_NODELAY
 /// and SO_KEEPALIVE). .NET exposes none of them on a
 /// socket it has no <see cref="Socket"/> for, and no maintained package binds them, so they are
@@ -41,6 +42,10 @@ internal static unsafe partial class EpollCalls
     private const int NoDelayOption = 1;
     private const int KeepAliveOption = 9;
     private const int ErrorOption = 4;
+    private const int SetStatusFlags = 4;
+    private const int SetPipeSize = 1031;
+    private const uint SpliceMove = 1;
+    private const uint SpliceNonBlocking = 2;
     private const ushort FamilyInet = 2;
     private const ushort FamilyInet6 = 10;
     private const int SocketLevel = 1;
@@ -68,6 +73,9 @@ internal static unsafe partial class EpollCalls
         _ = Recv(-1, &scratch, 0, DontWait);
         _ = SendCall(-1, &scratch, 0, DontWait | NoSignal);
         _ = SocketCall(-1, 0, 0);
+        _ = Fcntl(-1, SetStatusFlags, NonBlocking);
+        _ = SpliceCall(-1, null, -1, null, 0, SpliceNonBlocking);
+        _ = Pipe2(null, -1);
         _ = Accept4(-1, null, null, CloseOnExec | NonBlocking);
         _ = ConnectCall(-1, &scratch, 0);
         _ = GetSockName(-1, &scratch, &length);
@@ -153,6 +161,44 @@ internal static unsafe partial class EpollCalls
     {
         var domain = family == AddressFamily.InterNetworkV6 ? FamilyInet6 : FamilyInet;
         return new SocketDescriptor(Check(SocketCall(domain, StreamType | NonBlocking | CloseOnExec, TcpProtocol)));
+    }
+
+    /// <summary>O_NONBLOCK with one fcntl (the file status flags of a socket hold nothing else worth keeping): 0, or the errno.</summary>
+    public static int SetNonBlocking(SafeHandle socket)
+    {
+        using var fd = new DescriptorLease(socket);
+        return Fcntl(fd.Value, SetStatusFlags, NonBlocking) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>A non-blocking, close-on-exec pipe; false when the system has no descriptor (or memory) for one.</summary>
+    public static bool TryOpenPipe(out SocketDescriptor readEnd, out SocketDescriptor writeEnd)
+    {
+        var ends = stackalloc int[2];
+        if (Pipe2(ends, NonBlocking | CloseOnExec) != 0)
+        {
+            readEnd = writeEnd = null!;
+            return false;
+        }
+
+        readEnd = new SocketDescriptor(ends[0]);
+        writeEnd = new SocketDescriptor(ends[1]);
+        return true;
+    }
+
+    /// <summary>Asks for a pipe of <paramref name="bytes"/>; a refusal (the user's pipe memory is spent) keeps the default size.</summary>
+    public static void TrySetPipeCapacity(SafeHandle pipe, int bytes)
+    {
+        using var fd = new DescriptorLease(pipe);
+        _ = Fcntl(fd.Value, SetPipeSize, bytes);
+    }
+
+    /// <summary>splice(2) of up to <paramref name="length"/> bytes without waiting: the count (0 at end of stream), or -errno.</summary>
+    public static int Splice(SafeHandle from, SafeHandle to, int length)
+    {
+        using var input = new DescriptorLease(from);
+        using var output = new DescriptorLease(to);
+        var moved = SpliceCall(input.Value, null, output.Value, null, (nuint)length, SpliceMove | SpliceNonBlocking);
+        return moved >= 0 ? (int)moved : -Marshal.GetLastPInvokeError();
     }
 
     /// <summary>TCP_NODELAY, and SO_KEEPALIVE when <paramref name="keepAlive"/>; throws <see cref="SocketException"/> when refused.</summary>
@@ -323,6 +369,15 @@ internal static unsafe partial class EpollCalls
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendCall(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    private static partial int Pipe2(int* ends, int flags);
+
+    [LibraryImport("libc", EntryPoint = "splice", SetLastError = true)]
+    private static partial nint SpliceCall(int input, long* inputOffset, int output, long* outputOffset, nuint length, uint flags);
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     private static partial int SocketCall(int domain, int type, int protocol);

@@ -29,12 +29,16 @@ internal sealed class EpollTcpChannel : TcpChannel
     private Socket? _socket;
     private int _released;
 
+    // An outgoing socket is opened non-blocking; an accepted one is left blocking until a splice needs it so.
+    private bool _nonBlocking;
+
     private EpollTcpChannel(SocketDescriptor handle, Socket? socket, IPEndPoint? remote, bool accepted, EpollRegistration registration)
     {
         _handle = handle;
         _socket = socket;
         _remote = remote;
         _accepted = accepted;
+        _nonBlocking = !accepted;
         _registration = registration;
     }
 
@@ -82,6 +86,21 @@ internal sealed class EpollTcpChannel : TcpChannel
     }
 
     public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> data) => SendWhenWritableAsync(data);
+
+    /// <summary>Makes the descriptor non-blocking, as splice(2) needs it; false when the system refused.</summary>
+    public bool TryMakeNonBlocking()
+    {
+        try
+        {
+            _nonBlocking = _nonBlocking || EpollCalls.SetNonBlocking(_handle) == 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // Closed meanwhile: the splice that follows would fail anyway.
+        }
+
+        return _nonBlocking;
+    }
 
     /// <summary>Wakes pending waits with OperationAborted without closing; the caller closes next.</summary>
     public void Abort() => _registration.Abort();

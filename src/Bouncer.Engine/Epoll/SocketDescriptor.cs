@@ -3,7 +3,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Bouncer.Engine.Epoll;
 
 /// <summary>
-/// An accepted connection's descriptor, closed with close(2) alone. A
+/// A descriptor closed with close(2) alone: a connection's, accepted or outgoing, or an end of a
+/// <see cref="SplicePipe"/>. A
 /// <see cref="System.Net.Sockets.SafeSocketHandle"/> would do as a handle until then, but disposed
 /// without a <see cref="System.Net.Sockets.Socket"/> around it, it takes itself for abandoned and
 /// closes with a reset (SO_LINGER 0); a graceful end must send a FIN.

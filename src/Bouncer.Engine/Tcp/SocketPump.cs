@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Bouncer.Engine.Epoll;
 using Bouncer.Engine.Events;
 using Bouncer.Engine.Limits;
 using Bouncer.Engine.Net;
@@ -27,6 +28,8 @@ namespace Bouncer.Engine.Tcp;
 /// through the pipe, which is created (with its drain loop) the first time that happens and then
 /// kept. A pipe returns its segments to the pool once drained, so an idle session holds no buffer
 /// either way. Sends are tried synchronously first on the non-blocking destination socket.
+/// Where the transport can, a stream that fills the small buffer moves on inside the kernel
+/// instead of through a pipe (<see cref="SplicePipe"/>): then its bytes never reach this process.
 /// </remarks>
 internal sealed class SocketPump
 {
@@ -59,6 +62,7 @@ internal sealed class SocketPump
     private readonly IoDirection _direction;
     private readonly TcpSplice _owner;
     private readonly BandwidthLimiter? _bandwidth;
+    private readonly DescriptorHeadroom? _spliceDescriptors;
 
     // Created by the fill loop on the first bulk read, then kept; only the fill loop assigns them.
     private Pipe? _pipe;
@@ -70,8 +74,13 @@ internal sealed class SocketPump
     private long _bytesRead;
     private long _bytesWritten;
 
-    public SocketPump(TcpChannel source, TcpChannel destination, SessionSide sourceSide, TcpSplice owner, BandwidthLimiter? bandwidth)
+    /// <param name="spliceDescriptors">
+    /// The descriptor reserve a kernel pipe is checked against, or null when the bytes must pass
+    /// through the process (I/O events, a bandwidth limit, or splicing turned off).
+    /// </param>
+    public SocketPump(TcpChannel source, TcpChannel destination, SessionSide sourceSide, TcpSplice owner, BandwidthLimiter? bandwidth, DescriptorHeadroom? spliceDescriptors)
     {
+        _spliceDescriptors = spliceDescriptors;
         _source = source;
         _destination = destination;
         _sourceSide = sourceSide;
@@ -95,6 +104,7 @@ internal sealed class SocketPump
     public async Task RunAsync()
     {
         byte[]? small = null;
+        SplicePipe? kernelPipe = null;
         Exception? failure = null;
         var side = _sourceSide;
         try
@@ -136,6 +146,21 @@ internal sealed class SocketPump
                         await SendAsync(small.AsMemory(0, read)).ConfigureAwait(false);
                         Return(ref small);
                         continue;
+                    }
+
+                    // A stream is flowing, and nothing is queued before this read: the rest of it
+                    // can move inside the kernel once this read is sent on.
+                    if (_pipe is null && _spliceDescriptors is not null && (kernelPipe = SplicePipe.TryOpen(_source, _destination, _spliceDescriptors)) is not null)
+                    {
+                        side = DestinationSide;
+                        await SendAsync(small.AsMemory(0, read)).ConfigureAwait(false);
+                        Return(ref small);
+                        if (!await SpliceAsync(kernelPipe).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+
+                        break;
                     }
 
                     // A stream is flowing (or earlier data is still queued): the pipe keeps the order.
@@ -192,6 +217,7 @@ internal sealed class SocketPump
             try
             {
                 Return(ref small);
+                kernelPipe?.Dispose();
                 if (_pipe is not null)
                 {
                     // With an exception the drain loop learns the stream did not end cleanly and skips the half-close.
@@ -205,6 +231,54 @@ internal sealed class SocketPump
             }
 
             _owner.OnDirectionEnded(unexpected);
+        }
+    }
+
+    /// <summary>
+    /// The rest of the stream through <paramref name="pipe"/>: filled from the source, then drained
+    /// to the destination, until the source's end of stream. True then, with everything delivered;
+    /// false after a failure, which is reported here with the side it happened on.
+    /// </summary>
+    private async ValueTask<bool> SpliceAsync(SplicePipe pipe)
+    {
+        var side = _sourceSide;
+        try
+        {
+            while (true)
+            {
+                side = _sourceSide;
+                var moved = pipe.Fill();
+                if (moved < 0)
+                {
+                    await pipe.WaitReadableAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                if (moved == 0)
+                {
+                    return true;
+                }
+
+                _bytesRead += moved;
+                _owner.Touch();
+                side = DestinationSide;
+                while (pipe.Queued > 0)
+                {
+                    var sent = pipe.Drain();
+                    if (sent < 0)
+                    {
+                        await pipe.WaitWritableAsync().ConfigureAwait(false);
+                        continue;
+                    }
+
+                    Volatile.Write(ref _bytesWritten, _bytesWritten + sent);
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            _owner.OnFailure(side, SocketErrorClassifier.Classify(exception));
+            return false;
         }
     }
 

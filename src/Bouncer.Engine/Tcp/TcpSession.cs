@@ -219,7 +219,8 @@ internal sealed class TcpSession : ITrackedSession
             _services.Time,
             bandwidth,
             wantsIo ? IoEvents(identity, withPayload) : null,
-            bandwidth is null ? null : SlowedNotice(rule));
+            bandwidth is null ? null : SlowedNotice(rule),
+            _services.Options.KernelSplice ? _services.Descriptors : null);
         Volatile.Write(ref _splice, splice);
         if (_terminateReason != 0)
         {

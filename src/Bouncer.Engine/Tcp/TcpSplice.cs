@@ -55,7 +55,8 @@ internal sealed class TcpSplice : IValueTaskSource
         TimeProvider time,
         BandwidthLimiter? bandwidth,
         Action<IoDirection, ReadOnlySpan<byte>>? ioEvents,
-        Action<BandwidthLimiter>? onSlowed)
+        Action<BandwidthLimiter>? onSlowed,
+        DescriptorHeadroom? spliceDescriptors)
     {
         _client = client;
         _target = target;
@@ -65,8 +66,10 @@ internal sealed class TcpSplice : IValueTaskSource
         _finWaitTimeout = (long)timeouts.TcpFinWait.TotalMilliseconds;
         _ioEvents = ioEvents;
         _onSlowed = onSlowed;
-        _upstream = new SocketPump(client, target, SessionSide.Client, this, bandwidth);
-        _downstream = new SocketPump(target, client, SessionSide.Target, this, bandwidth);
+        // Bytes the log shows or a limit meters must pass through the process.
+        var splice = ioEvents is null && bandwidth is null ? spliceDescriptors : null;
+        _upstream = new SocketPump(client, target, SessionSide.Client, this, bandwidth, splice);
+        _downstream = new SocketPump(target, client, SessionSide.Target, this, bandwidth, splice);
     }
 
     /// <summary>Cancelled when the session is ending, to cut short waits that are not socket operations.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Bouncer.Engine.Epoll;
+using Bouncer.Engine.Net;
 using Bouncer.Engine.Tcp;
 using Bouncer.Engine.Tests.Support;
 
@@ -157,6 +158,64 @@ public sealed class EpollTcpTransportTests : IDisposable
         Assert.Equal(4, channel.Send(Encoding.ASCII.GetBytes("pong"), out var error));
         Assert.Equal(SocketError.Success, error);
         Assert.Equal("pong", Encoding.ASCII.GetString(await TestNet.ReceiveExactlyAsync(peer, 4, _timeout.Token)));
+    }
+
+    [LinuxFact]
+    public async Task A_splice_pipe_moves_a_stream_from_the_client_to_the_target_byte_exact()
+    {
+        const int size = 4 * 1024 * 1024;
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        using var target = Listen(IPAddress.Loopback);
+        using var socket = _transport.Open(AddressFamily.InterNetwork);
+        using var outgoing = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
+        using var peer = await target.AcceptAsync(_timeout.Token);
+        using var pipe = SplicePipe.TryOpen(session.Client, outgoing, new DescriptorHeadroom(long.MaxValue));
+        Assert.NotNull(pipe);
+
+        var receiving = TestNet.ReceivePatternAsync(peer, _timeout.Token);
+        var sending = Task.Run(
+            async () =>
+            {
+                await TestNet.SendPatternAsync(session.Peer, size, _timeout.Token);
+                session.Peer.Shutdown(SocketShutdown.Send);
+            },
+            _timeout.Token);
+        long moved = 0;
+        int filled;
+        while ((filled = pipe.Fill()) != 0)
+        {
+            if (filled < 0)
+            {
+                await pipe.WaitReadableAsync().AsTask().WaitAsync(_timeout.Token);
+                continue;
+            }
+
+            moved += filled;
+            while (pipe.Queued > 0)
+            {
+                if (pipe.Drain() < 0)
+                {
+                    await pipe.WaitWritableAsync().AsTask().WaitAsync(_timeout.Token);
+                }
+            }
+        }
+
+        outgoing.ShutdownSend();
+        await sending;
+        Assert.Equal(size, moved);
+        Assert.Equal(size, await receiving);
+    }
+
+    [LinuxFact]
+    public async Task A_splice_pipe_is_not_opened_into_the_descriptor_reserve()
+    {
+        await using var session = await Session.StartAsync(_transport, _timeout.Token);
+        using var target = Listen(IPAddress.Loopback);
+        using var socket = _transport.Open(AddressFamily.InterNetwork);
+        using var outgoing = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
+
+        // A limit of 8 keeps descriptors 6 and up in reserve: a test process has more open than that.
+        Assert.Null(SplicePipe.TryOpen(session.Client, outgoing, new DescriptorHeadroom(8)));
     }
 
     [LinuxFact]
