@@ -196,6 +196,29 @@ public sealed class TcpForwardingTests
         Assert.Equal("Connection reset by peer", closed.ErrorDetail);
     }
 
+    [Theory(Timeout = 20_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_target_reset_in_the_middle_of_a_bulk_download_resets_the_client(bool kernelSplice)
+    {
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) =>
+        {
+            await TestNet.ReceiveExactlyAsync(socket, 1, ct);
+            await TestNet.SendPatternAsync(socket, 4 * 1024 * 1024, ct);
+            TestNet.Reset(socket);
+        });
+        var listen = TestNet.FreeEndPoint();
+        await using var bouncer = await EngineHarness.StartAsync(Table(Pass(1, listen, target.EndPoint)), options: new EngineOptions { KernelSplice = kernelSplice });
+
+        using var client = await TestNet.ConnectAsync(listen);
+        await TestNet.SendAllAsync(client, new byte[1], default);
+
+        Assert.Equal("reset", await TestNet.WaitForEndAsync(client, TimeSpan.FromSeconds(10)));
+        var closed = await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(EndReason.RemotePeerError, closed.Reason);
+        Assert.Equal("Connection reset by peer", closed.ErrorDetail);
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task Raises_io_events_with_payload_when_the_rule_logs_data()
     {
