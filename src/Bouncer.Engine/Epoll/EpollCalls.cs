@@ -44,6 +44,7 @@ internal static unsafe partial class EpollCalls
     private const int ErrorOption = 4;
     private const int SetStatusFlags = 4;
     private const int SetPipeSize = 1031;
+    private const int GetPipeSize = 1032;
     private const uint SpliceMove = 1;
     private const uint SpliceNonBlocking = 2;
     private const ushort FamilyInet = 2;
@@ -185,11 +186,15 @@ internal static unsafe partial class EpollCalls
         return true;
     }
 
-    /// <summary>Asks for a pipe of <paramref name="bytes"/>; a refusal (the user's pipe memory is spent) keeps the default size.</summary>
-    public static void TrySetPipeCapacity(SafeHandle pipe, int bytes)
+    /// <summary>
+    /// Asks for a pipe of <paramref name="bytes"/> and returns the capacity it has: on a refusal
+    /// (the user's pipe memory is spent) the size it kept, which past that limit is two pages.
+    /// </summary>
+    public static int SetPipeCapacity(SafeHandle pipe, int bytes)
     {
         using var fd = new DescriptorLease(pipe);
-        _ = Fcntl(fd.Value, SetPipeSize, bytes);
+        var capacity = Fcntl(fd.Value, SetPipeSize, bytes);
+        return capacity > 0 ? capacity : Fcntl(fd.Value, GetPipeSize, 0);
     }
 
     /// <summary>splice(2) of up to <paramref name="length"/> bytes without waiting: the count (0 at end of stream), or -errno.</summary>

@@ -19,6 +19,13 @@ internal sealed class SplicePipe : IDisposable
     /// <summary>The pipe's capacity asked for: 256 KiB, four times the default, for fewer calls per megabyte.</summary>
     private const int Capacity = 256 * 1024;
 
+    /// <summary>
+    /// The least capacity worth splicing through. Past the user's pipe memory
+    /// (fs.pipe-user-pages-soft, 64 MiB: about 256 bulk directions at once) new pipes get two
+    /// pages, and two calls per 8 KiB would cost more than copying 64 KiB at a time.
+    /// </summary>
+    private const int LeastCapacity = 64 * 1024;
+
     private static long s_opened;
 
     private readonly EpollTcpChannel _source;
@@ -41,8 +48,8 @@ internal sealed class SplicePipe : IDisposable
     public int Queued { get; private set; }
 
     /// <summary>
-    /// A pipe between two epoll channels, or null: other channels, or no descriptor to spare (the
-    /// stream is then copied as before; the descriptor reserve stays untouched).
+    /// A pipe between two epoll channels, or null: other channels, no descriptor to spare (the
+    /// descriptor reserve stays untouched) or too little pipe memory; the stream is then copied.
     /// </summary>
     public static SplicePipe? TryOpen(Tcp.TcpChannel source, Tcp.TcpChannel destination, DescriptorHeadroom descriptors)
     {
@@ -56,14 +63,16 @@ internal sealed class SplicePipe : IDisposable
             return null;
         }
 
-        if (descriptors.IsReserved(writeEnd.DangerousGetHandle()) || !from.TryMakeNonBlocking() || !to.TryMakeNonBlocking())
+        if (descriptors.IsReserved(writeEnd.DangerousGetHandle())
+            || EpollCalls.SetPipeCapacity(writeEnd, Capacity) < LeastCapacity
+            || !from.TryMakeNonBlocking()
+            || !to.TryMakeNonBlocking())
         {
             readEnd.Dispose();
             writeEnd.Dispose();
             return null;
         }
 
-        EpollCalls.TrySetPipeCapacity(writeEnd, Capacity);
         Interlocked.Increment(ref s_opened);
         return new SplicePipe(from, to, readEnd, writeEnd);
     }
