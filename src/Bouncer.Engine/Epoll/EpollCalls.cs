@@ -6,12 +6,11 @@ using Bouncer.Engine.Net;
 namespace Bouncer.Engine.Epoll;
 
 /// <summary>
-/// The Linux calls the epoll transport makes itself (epoll(7), eventfd(2), socket(2), accept4(2),
-/// pipe2(2) and splice(2) for bulk streams, fcntl(2) for their modes,
-/// connect(2), getsockname(2), getsockopt(2) for SO_ERROR, shutdown(2), setsockopt(2) for SO_LINGER, TCP_NODELAY
-/// and SO_KEEPALIVE). .NET exposes none of them on a
-/// socket it has no <see cref="Socket"/> for, and no maintained package binds them, so they are
-/// declared here.
+/// The Linux calls the epoll transport makes itself: epoll(7), eventfd(2), socket(2), accept4(2),
+/// connect(2), getsockname(2), getsockopt(2) for SO_ERROR, shutdown(2), setsockopt(2) for
+/// SO_LINGER, TCP_NODELAY and SO_KEEPALIVE, and pipe2(2), splice(2) and fcntl(2) for bulk streams.
+/// .NET exposes none of them on a socket it has no <see cref="Socket"/> for, and no maintained
+/// package binds them, so they are declared here.
 /// </summary>
 internal static unsafe partial class EpollCalls
 {
