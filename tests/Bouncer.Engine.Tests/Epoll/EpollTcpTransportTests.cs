@@ -142,13 +142,11 @@ public sealed class EpollTcpTransportTests : IDisposable
     public async Task Connects_reports_the_address_the_peer_sees_and_moves_data_both_ways()
     {
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
-        using var target = Listen(IPAddress.Loopback);
-        using var socket = _transport.Open(AddressFamily.InterNetwork);
 
-        using var channel = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
-        using var peer = await target.AcceptAsync(_timeout.Token);
+        using var target = await Target.ConnectAsync(_transport, session, _timeout.Token);
+        var (channel, peer) = (target.Channel, target.Peer);
 
-        Assert.Equal(peer.RemoteEndPoint, socket.LocalEndPoint);
+        Assert.Equal(peer.RemoteEndPoint, target.Socket.LocalEndPoint);
         Assert.Equal(session.Registered + 1, _transport.Registered);
         await peer.SendAsync(Encoding.ASCII.GetBytes("ping"), SocketFlags.None, _timeout.Token);
         var buffer = new byte[16];
@@ -165,14 +163,11 @@ public sealed class EpollTcpTransportTests : IDisposable
     {
         const int size = 4 * 1024 * 1024;
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
-        using var target = Listen(IPAddress.Loopback);
-        using var socket = _transport.Open(AddressFamily.InterNetwork);
-        using var outgoing = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
-        using var peer = await target.AcceptAsync(_timeout.Token);
-        using var pipe = SplicePipe.TryOpen(session.Client, outgoing, new DescriptorHeadroom(long.MaxValue));
+        using var target = await Target.ConnectAsync(_transport, session, _timeout.Token);
+        using var pipe = SplicePipe.TryOpen(session.Client, target.Channel, new DescriptorHeadroom(long.MaxValue));
         Assert.NotNull(pipe);
 
-        var receiving = TestNet.ReceivePatternAsync(peer, _timeout.Token);
+        var receiving = TestNet.ReceivePatternAsync(target.Peer, _timeout.Token);
         var sending = Task.Run(
             async () =>
             {
@@ -200,7 +195,7 @@ public sealed class EpollTcpTransportTests : IDisposable
             }
         }
 
-        outgoing.ShutdownSend();
+        target.Channel.ShutdownSend();
         await sending;
         Assert.Equal(size, moved);
         Assert.Equal(size, await receiving);
@@ -210,12 +205,10 @@ public sealed class EpollTcpTransportTests : IDisposable
     public async Task A_splice_pipe_is_not_opened_into_the_descriptor_reserve()
     {
         await using var session = await Session.StartAsync(_transport, _timeout.Token);
-        using var target = Listen(IPAddress.Loopback);
-        using var socket = _transport.Open(AddressFamily.InterNetwork);
-        using var outgoing = await _transport.ConnectAsync(socket, (IPEndPoint)target.LocalEndPoint!, session.Client, _timeout.Token);
+        using var target = await Target.ConnectAsync(_transport, session, _timeout.Token);
 
         // A limit of 8 keeps descriptors 6 and up in reserve: a test process has more open than that.
-        Assert.Null(SplicePipe.TryOpen(session.Client, outgoing, new DescriptorHeadroom(8)));
+        Assert.Null(SplicePipe.TryOpen(session.Client, target.Channel, new DescriptorHeadroom(8)));
     }
 
     [LinuxFact]
@@ -292,6 +285,43 @@ public sealed class EpollTcpTransportTests : IDisposable
     }
 
     /// <summary>A client accepted through the transport's own listener: the session a target is connected for.</summary>
+    /// <summary>A session's target: a listener, the outgoing channel connected to it, and the listener's end of that connection.</summary>
+    private sealed class Target : IDisposable
+    {
+        private readonly Socket _listener;
+
+        private Target(Socket listener, OutgoingTcpSocket socket, TcpChannel channel, Socket peer)
+        {
+            _listener = listener;
+            Socket = socket;
+            Channel = channel;
+            Peer = peer;
+        }
+
+        public OutgoingTcpSocket Socket { get; }
+
+        public TcpChannel Channel { get; }
+
+        public Socket Peer { get; }
+
+        public static async Task<Target> ConnectAsync(EpollTcpTransport transport, Session session, CancellationToken cancellationToken)
+        {
+            var listener = Listen(IPAddress.Loopback);
+            var socket = transport.Open(AddressFamily.InterNetwork);
+            var channel = await transport.ConnectAsync(socket, (IPEndPoint)listener.LocalEndPoint!, session.Client, cancellationToken);
+            var peer = await listener.AcceptAsync(cancellationToken);
+            return new Target(listener, socket, channel, peer);
+        }
+
+        public void Dispose()
+        {
+            Peer.Dispose();
+            Channel.Dispose();
+            Socket.Dispose();
+            _listener.Dispose();
+        }
+    }
+
     private sealed class Session : IAsyncDisposable
     {
         private readonly Socket _listener;
