@@ -219,6 +219,28 @@ public sealed class TcpForwardingTests
         Assert.Equal(4, down.IoBytes);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_bulk_stream_of_a_rule_that_logs_io_operations_passes_through_the_process()
+    {
+        // Spliced bytes would never be seen: a rule whose log shows every operation is copied.
+        const int size = 2 * 1024 * 1024;
+        var received = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var target = new TestServer(TestNet.NextAddress(), async (socket, ct) => received.SetResult(await TestNet.ReceivePatternAsync(socket, ct)));
+        var listen = TestNet.FreeEndPoint();
+        var rule = Pass(1, listen, target.EndPoint) with { Log = LogEvents.IoOperation };
+        await using var bouncer = await EngineHarness.StartAsync(Table(rule));
+
+        using (var client = await TestNet.ConnectAsync(listen))
+        {
+            await TestNet.SendPatternAsync(client, size, default);
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(size, await received.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        }
+
+        await bouncer.Events.WaitForClosedAsync(1);
+        Assert.Equal(size, bouncer.Events.Events.Where(e => e.Phase == SessionPhase.IoOperation && e.Direction == IoDirection.ClientToTarget).Sum(e => (long)e.IoBytes));
+    }
+
     [Fact(Timeout = 20_000)]
     public async Task Leaves_from_redirect_address_and_client_port_with_sameport()
     {
