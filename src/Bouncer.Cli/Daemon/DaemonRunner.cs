@@ -71,7 +71,13 @@ public sealed class DaemonRunner
 
         using var logs = new LogPipelineHost(pipeline, _dependencies.PublishGlobalLogger);
         using var registration = cancellationToken.Register(() => _requests.Commands.TryWrite(DaemonCommand.Stop));
+        var hangupTakenBack = _dependencies.HandleSignals && InheritedHangupIgnore.Restore();
         using var signals = _dependencies.HandleSignals ? new SignalCommandSource(_requests.Commands) : null;
+        if (hangupTakenBack)
+        {
+            logs.Current.Logger.Warning("SIGHUP was ignored when bouncer started (nohup?); it is taken back and reloads the rule file");
+        }
+
         return await ServeAsync(table, logs, privileges, plan).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -35,6 +36,21 @@ public sealed class SignalProcessTests : IDisposable
         Assert.Matches(
             $@"state: session pass\(1\) tcp: client 127\.0\.0\.1\.{client.Port} local 127\.0\.0\.2\.{port} outgoing 127\.0\.0\.\d+\.\d+ target 127\.0\.0\.3\.{a.Port}, age \d+s, idle \d+s, bytes 6 from client, 8 from target",
             line);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task StartedUnderNohupAHupStillReloads()
+    {
+        // nohup starts the daemon with SIGHUP ignored, which the runtime would keep.
+        await using var a = new TaggedTcpTarget(Loopback.TargetA, "A");
+        var port = Loopback.FreePort(Loopback.Bouncer);
+        using var bouncer = DaemonProcess.Start(["-f", Write("run.conf", Pass("tcp", Loopback.Bouncer, port, Loopback.TargetA, a.Port))], wrap: UnderNohup);
+        await bouncer.WaitUntilServingAsync();
+        Assert.Contains("warning: SIGHUP was ignored when bouncer started", bouncer.Log, StringComparison.Ordinal);
+
+        bouncer.Signal(DaemonProcess.SigHup);
+
+        await bouncer.WaitForLineAsync("reloaded ");
     }
 
     [Fact(Timeout = 60_000)]
@@ -167,6 +183,13 @@ public sealed class SignalProcessTests : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var length = await receiver.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
         return Encoding.UTF8.GetString(buffer, 0, length);
+    }
+
+    /// <summary>Runs the daemon through coreutils' nohup, which ignores SIGHUP and then executes it (same process id).</summary>
+    private static void UnderNohup(ProcessStartInfo start)
+    {
+        start.ArgumentList.Insert(0, start.FileName);
+        start.FileName = "nohup";
     }
 
     private string Write(string name, string text)
