@@ -29,21 +29,6 @@ internal abstract class TcpTransport
     /// </summary>
     public abstract ValueTask<TcpChannel> FinishConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken);
 
-    /// <summary>Both steps, for callers that have the token at hand anyway.</summary>
-    public ValueTask<TcpChannel> ConnectAsync(OutgoingTcpSocket socket, IPEndPoint target, TcpChannel client, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return StartConnect(socket, target, client) is { } channel
-                ? new ValueTask<TcpChannel>(channel)
-                : FinishConnectAsync(socket, target, client, cancellationToken);
-        }
-        catch (SocketException exception)
-        {
-            return ValueTask.FromException<TcpChannel>(exception);
-        }
-    }
-
     /// <summary>Accepts the connections of a bound, listening <paramref name="listener"/>.</summary>
     public abstract TcpAcceptor Listen(Socket listener);
 }
