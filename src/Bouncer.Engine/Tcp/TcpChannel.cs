@@ -15,7 +15,7 @@ namespace Bouncer.Engine.Tcp;
 /// </summary>
 internal abstract class TcpChannel : IDisposable
 {
-    /// <summary>The descriptor, for the descriptor reserve's check of its number.</summary>
+    /// <summary>The descriptor: for the descriptor reserve's check of its number, and for a splice.</summary>
     public abstract SafeHandle Handle { get; }
 
     /// <summary>

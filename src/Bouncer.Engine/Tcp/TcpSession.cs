@@ -192,12 +192,6 @@ internal sealed class TcpSession : ITrackedSession
         _connecting.Dispose();
         _outgoing = connected.Outgoing;
         _target = connected.Target;
-        _outgoingChannel = connected.Channel;
-        if (connected.Connected && _services.Events.ShowsAddresses(rule, settings.Debug))
-        {
-            _outgoing = connected.Channel!.LocalEndPoint;
-        }
-
         if (!connected.Connected)
         {
             _client.Reset();
@@ -205,6 +199,12 @@ internal sealed class TcpSession : ITrackedSession
             _services.Statistics.For(rule).NotOpened(reason);
             _services.Events.Closed(identity, _outgoing, _target, default, reason, connected.Detail);
             return null;
+        }
+
+        _outgoingChannel = connected.Channel;
+        if (_services.Events.ShowsAddresses(rule, settings.Debug))
+        {
+            _outgoing = _outgoingChannel!.LocalEndPoint;
         }
 
         _services.Events.Opened(identity, _outgoing, _target!);
