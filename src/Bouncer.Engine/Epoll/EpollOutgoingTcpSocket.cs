@@ -25,7 +25,7 @@ internal sealed class EpollOutgoingTcpSocket : OutgoingTcpSocket
     public override SafeHandle Handle => Descriptor;
 
     /// <remarks>Around the same descriptor without owning it, as an accepted channel's (<see cref="EpollTcpChannel.Socket"/>).</remarks>
-    public override Socket Socket => _socket ??= new Socket(new SafeSocketHandle(Descriptor.DangerousGetHandle(), ownsHandle: false));
+    public override Socket Socket => _socket ??= Descriptor.ToSocket();
 
     public override IPEndPoint? LocalEndPoint => EpollCalls.LocalAddress(Descriptor);
 

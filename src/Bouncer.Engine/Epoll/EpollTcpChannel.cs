@@ -50,7 +50,7 @@ internal sealed class EpollTcpChannel : TcpChannel
     /// socket is disposed first and closes nothing. The session sets options before its splice
     /// starts, so nothing closes the descriptor while the socket is in use.
     /// </remarks>
-    public override Socket Socket => _socket ??= new Socket(new SafeSocketHandle(_handle.DangerousGetHandle(), ownsHandle: false));
+    public override Socket Socket => _socket ??= _handle.ToSocket();
 
     public override IPEndPoint? RemoteEndPoint => _remote;
 
