@@ -66,6 +66,10 @@ internal sealed class TcpSession : ITrackedSession
             if (splice is not null)
             {
                 await splice.RunAsync().ConfigureAwait(false);
+
+                // The place under session.max is free before the log says the session ended, as a
+                // UDP flow's is: a client that reads the line and comes back is not refused.
+                _lease?.Dispose();
                 _services.Statistics.For(_identity!.Rule).Closed(splice.Counters);
                 _services.Events.Closed(_identity!, _outgoing, _target, splice.Counters, splice.Reason, splice.Detail);
             }
@@ -195,6 +199,7 @@ internal sealed class TcpSession : ITrackedSession
         if (!connected.Connected)
         {
             _client.Reset();
+            _lease?.Dispose();
             var reason = _terminateReason != 0 ? (EndReason)_terminateReason : connected.Reason;
             _services.Statistics.For(rule).NotOpened(reason);
             _services.Events.Closed(identity, _outgoing, _target, default, reason, connected.Detail);
