@@ -67,11 +67,15 @@ public sealed class ReportProcessTests : IDisposable
         Assert.Equal("across the rotation", await TaggedTcpTarget.EchoAsync(straddling, "across the rotation"));
         sent.Add(Clients[0], "across the rotation");
         straddling.Dispose();
-        await sent.EchoSessionAsync(Clients[0], webPort, "hello two");
-        await sent.EchoSessionAsync(Clients[1], webPort, "from eleven");
-        await sent.EchoSessionAsync(Clients[1], webPort, "from eleven again");
 
-        // The limit counts live sessions: let the five above end before taking both places.
+        // session.max is 2 and counts live sessions: each session has ended (its line is written,
+        // its place freed) before the next, and the five above before taking both places.
+        await bouncer.WaitForLineAsync("local client closed", count: 2);
+        await sent.EchoSessionAsync(Clients[0], webPort, "hello two");
+        await bouncer.WaitForLineAsync("local client closed", count: 3);
+        await sent.EchoSessionAsync(Clients[1], webPort, "from eleven");
+        await bouncer.WaitForLineAsync("local client closed", count: 4);
+        await sent.EchoSessionAsync(Clients[1], webPort, "from eleven again");
         await bouncer.WaitForLineAsync("local client closed", count: 5);
         using (var first = await ConnectAsync(Clients[2], webPort))
         using (var second = await ConnectAsync(Clients[2], webPort))
