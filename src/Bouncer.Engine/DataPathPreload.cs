@@ -65,7 +65,8 @@ internal static class DataPathPreload
 
     /// <summary>
     /// One receive (nothing is queued on a new socket, so it returns at once) and one empty send
-    /// through a batch, which binds both libc calls and fills the batch pool with one batch.
+    /// through a batch, which binds both libc calls and fills the batch pool with one batch. The
+    /// batch's first use also asks the kernel once whether it can segment (a socket for a moment).
     /// </summary>
     private static void BindDatagramCalls()
     {
@@ -79,7 +80,7 @@ internal static class DataPathPreload
         try
         {
             batch.Receive(socket);
-            batch.Send(socket, null, 0, 0);
+            batch.Send(socket, null, 0, 0, segment: false);
         }
         catch (SocketException)
         {

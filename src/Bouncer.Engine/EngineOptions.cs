@@ -33,6 +33,13 @@ public sealed record EngineOptions
     internal bool DatagramBatches { get; init; } = Udp.DatagramBatch.IsSupported;
 
     /// <summary>
+    /// Whether a batch sends a run of equal datagrams as one message (segmentation offload, see
+    /// <see cref="Udp.DatagramBatch"/>) where the kernel has it. Tests turn it off to run the
+    /// one-message-per-datagram path that older kernels take.
+    /// </summary>
+    internal bool DatagramSegmentation { get; init; } = true;
+
+    /// <summary>
     /// Whether a bulk TCP stream moves from socket to socket inside the kernel (<see cref="Epoll.SplicePipe"/>,
     /// epoll transport only). Tests turn it off to run the copying path that other platforms take.
     /// </summary>

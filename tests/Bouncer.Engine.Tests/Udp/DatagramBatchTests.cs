@@ -56,8 +56,10 @@ public sealed class DatagramBatchTests
         Assert.Equal(new byte[] { DatagramBatch.Capacity + 2 }, batch.Payload(2).ToArray());
     }
 
-    [LinuxFact]
-    public void Send_delivers_a_range_of_the_batch_in_order_to_the_destination_or_the_connected_peer()
+    [LinuxTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Send_delivers_a_range_of_the_batch_in_order_to_the_destination_or_the_connected_peer(bool segment)
     {
         using var receiver = Bound(Receiver);
         using var sender = Bound(Sender);
@@ -71,9 +73,9 @@ public sealed class DatagramBatchTests
         var batch = new DatagramBatch();
         Assert.Equal(5, batch.Receive(relay));
 
-        Assert.Equal(3, batch.Send(relay, ((IPEndPoint)receiver.LocalEndPoint!).Serialize(), 1, 3));
+        Assert.Equal(3, batch.Send(relay, ((IPEndPoint)receiver.LocalEndPoint!).Serialize(), 1, 3, segment));
         relay.Connect(receiver.LocalEndPoint!);
-        Assert.Equal(1, batch.Send(relay, null, 4, 1));
+        Assert.Equal(1, batch.Send(relay, null, 4, 1, segment));
 
         var buffer = new byte[16];
         foreach (var expected in new byte[][] { [1, 2], [2, 4], [3, 6], [4, 8] })
@@ -83,6 +85,50 @@ public sealed class DatagramBatchTests
             Assert.Equal(expected, buffer[..length]);
             Assert.Equal(relay.LocalEndPoint, from);
         }
+    }
+
+    /// <summary>
+    /// Runs of equal datagrams, shorter ones that end a run, empty ones and runs longer than one
+    /// IPv4 datagram can carry: with segmentation offload the receiver still gets each datagram
+    /// as it was sent, in order, and the runs really went as runs.
+    /// </summary>
+    [LinuxTheory]
+    [InlineData(false, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
+    [InlineData(true, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
+    [InlineData(true, new[] { 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000 })]
+    [InlineData(true, new[] { 1, 2, 3, 4, 5 })]
+    public void Send_keeps_every_datagram_whole_and_in_order_with_or_without_segmentation(bool segment, int[] sizes)
+    {
+        using var receiver = Bound(Receiver);
+        using var sender = Bound(Sender);
+        using var relay = Bound(Receiver);
+        var sent = sizes.Select((size, n) => Enumerable.Range(0, size).Select(i => (byte)(n * 31 + i)).ToArray()).ToArray();
+        foreach (var datagram in sent)
+        {
+            sender.SendTo(datagram, relay.LocalEndPoint!);
+        }
+
+        WaitQueued(relay);
+        var batch = new DatagramBatch();
+        Assert.Equal(sizes.Length, batch.Receive(relay));
+        relay.Connect(receiver.LocalEndPoint!);
+
+        var done = 0;
+        while (done < sizes.Length)
+        {
+            done += batch.Send(relay, null, done, sizes.Length - done, segment);
+        }
+
+        var buffer = new byte[65536];
+        foreach (var expected in sent)
+        {
+            Assert.True(receiver.Poll(5_000_000, SelectMode.SelectRead), "a datagram did not arrive");
+            Assert.Equal(expected, buffer[..receiver.Receive(buffer)]);
+        }
+
+        Assert.False(receiver.Poll(100_000, SelectMode.SelectRead), "more datagrams arrived than were sent");
+        var repeatsSize = sizes.Zip(sizes.Skip(1)).Any(pair => pair.First == pair.Second && pair.First > 0);
+        Assert.Equal(segment && repeatsSize && DatagramBatch.SegmentationSupported, batch.SegmentedRuns > 0);
     }
 
     [LinuxFact]
@@ -101,7 +147,7 @@ public sealed class DatagramBatchTests
         Assert.Equal(4, batch.Receive(relay));
         relay.Connect(receiver.LocalEndPoint!);
 
-        Assert.Equal(2, batch.Send(relay, null, 1, 2));
+        Assert.Equal(2, batch.Send(relay, null, 1, 2, segment: true));
 
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(sender.LocalEndPoint, SenderOf(batch, i)));
         Assert.Equal(4, batch.RunFromSameSender(0, 4));
