@@ -80,7 +80,7 @@ internal static class DataPathPreload
         try
         {
             batch.Receive(socket);
-            batch.Send(socket, null, 0, 0, segment: false);
+            batch.Send(socket, null, 0, 0, segmentation: null);
         }
         catch (SocketException)
         {

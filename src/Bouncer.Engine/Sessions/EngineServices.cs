@@ -39,6 +39,10 @@ internal sealed record EngineServices(
         ? Epoll.EpollTcpTransport.Shared
         : Tcp.SocketTcpTransport.Instance;
 
+    /// <summary>Whether datagram batches send runs as one message (<see cref="EngineOptions.DatagramSegmentation"/>); a refusal is said once.</summary>
+    public Udp.DatagramSegmentation Segmentation { get; } =
+        new(Options.DatagramSegmentation, message => Warnings.Warning("udp:segmentation", message));
+
     /// <summary>The descriptors kept free for the runtime; tests replace it to simulate a low limit.</summary>
     public DescriptorHeadroom Descriptors { get; init; } = DescriptorHeadroom.ForThisProcess;
 }

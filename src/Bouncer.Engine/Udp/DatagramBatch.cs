@@ -51,6 +51,7 @@ internal sealed unsafe partial class DatagramBatch
     private const int UdpSegment = 103; // UDP_SEGMENT, linux/udp.h
     private const int ErrnoIo = 5;
     private const int ErrnoInvalid = 22;
+    private const int ErrnoMessageSize = 90;
 
     // A run is one datagram to the layers below UDP, so it carries at most what one IPv4 datagram can.
     private const int MaxRunBytes = 65507;
@@ -58,10 +59,6 @@ internal sealed unsafe partial class DatagramBatch
     // struct cmsghdr (a size_t and two ints) and its data, a 16-bit segment size, padded to a size_t.
     private static readonly int ControlHeaderSize = IntPtr.Size + 2 * sizeof(int);
     private static readonly int ControlSize = ControlHeaderSize + IntPtr.Size;
-
-    // Set once a kernel refused a segmented send (a device without checksum offload, a segment
-    // larger than the path's MTU): from then on every datagram goes in a message of its own.
-    private static volatile bool s_segmentationRefused;
 
     private readonly byte[] _payloads = GC.AllocateUninitializedArray<byte>(Capacity * SlotSize, pinned: true);
     private readonly byte[] _addresses = GC.AllocateArray<byte>((Capacity + 1) * AddressSize, pinned: true);
@@ -143,12 +140,11 @@ internal sealed unsafe partial class DatagramBatch
     /// of the last receive to <paramref name="destination"/> (null: the peer of a connected socket) through <paramref name="socket"/>, without
     /// waiting. Returns how many left: fewer than asked when the send buffer is full or a datagram
     /// failed after the first; 0 when the first could not be sent now (the buffer is full).
-    /// With <paramref name="segment"/>, runs of equal datagrams go as one message each where the
-    /// kernel can (segmentation offload).
+    /// Where <paramref name="segmentation"/> allows, runs of equal datagrams go as one message each.
     /// </summary>
     /// <exception cref="SocketException">The first datagram failed.</exception>
     /// <exception cref="ObjectDisposedException">The socket was closed.</exception>
-    public int Send(Socket socket, SocketAddress? destination, int start, int count, bool segment)
+    public int Send(Socket socket, SocketAddress? destination, int start, int count, DatagramSegmentation? segmentation)
     {
         var name = (nint)0;
         var nameLength = 0u;
@@ -160,10 +156,10 @@ internal sealed unsafe partial class DatagramBatch
             destination.Buffer.Span[..destination.Size].CopyTo(_addresses.AsSpan(Capacity * AddressSize, AddressSize));
         }
 
-        if (segment && SegmentationSupported && !s_segmentationRefused)
+        if (segmentation is not null && segmentation.Allows(1))
         {
-            var messages = PrepareRuns(name, nameLength, start, count);
-            if (messages < count && TrySendRuns(socket, start, messages, out var sent))
+            var messages = PrepareRuns(name, nameLength, start, count, segmentation);
+            if (messages < count && TrySendRuns(socket, start, messages, segmentation, out var sent))
             {
                 return sent;
             }
@@ -182,7 +178,7 @@ internal sealed unsafe partial class DatagramBatch
     /// on: each run of equal datagrams (and a shorter one that ends it) in one message with its
     /// segment size, every other datagram in a message of its own. Returns how many messages.
     /// </summary>
-    private int PrepareRuns(nint name, uint nameLength, int start, int count)
+    private int PrepareRuns(nint name, uint nameLength, int start, int count, DatagramSegmentation segmentation)
     {
         var end = start + count;
         var messages = 0;
@@ -191,7 +187,7 @@ internal sealed unsafe partial class DatagramBatch
             var size = _lengths[first];
             var next = first + 1;
             var bytes = size;
-            while (size > 0 && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes)
+            while (size > 0 && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes && segmentation.Allows(size))
             {
                 bytes += size;
                 next++;
@@ -230,11 +226,10 @@ internal sealed unsafe partial class DatagramBatch
 
     /// <summary>
     /// Sends the messages <see cref="PrepareRuns"/> laid out and counts the datagrams they held in
-    /// <paramref name="sent"/>. False when the kernel refused a run as such (a device without
-    /// checksum offload, a segment larger than the path's MTU): the datagrams must go one by one,
-    /// and from then on every datagram does.
+    /// <paramref name="sent"/>. False when the kernel refused a run as such: the datagrams must go
+    /// one by one, and from then on every datagram does.
     /// </summary>
-    private bool TrySendRuns(Socket socket, int start, int messages, out int sent)
+    private bool TrySendRuns(Socket socket, int start, int messages, DatagramSegmentation segmentation, out int sent)
     {
         int result;
         using (var fd = new DescriptorLease(socket.SafeHandle))
@@ -246,9 +241,9 @@ internal sealed unsafe partial class DatagramBatch
         if (result < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno is ErrnoIo or ErrnoInvalid && _runLengths[0] > 1)
+            if (errno is ErrnoIo or ErrnoInvalid or ErrnoMessageSize && _runLengths[0] > 1)
             {
-                s_segmentationRefused = true;
+                segmentation.Refused(errno, _lengths[start]);
                 return false;
             }
 

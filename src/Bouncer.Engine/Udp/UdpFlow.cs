@@ -275,7 +275,7 @@ internal sealed class UdpFlow : ITrackedSession
         Outgoing = (IPEndPoint?)outgoing.LocalEndPoint;
 
         // Unconnected, each datagram names the target and each reply's sender is read.
-        _sender = new UdpTargetSender(this, outgoing, connect ? null : target.Serialize(), _bandwidth, _services.Options.DatagramSegmentation);
+        _sender = new UdpTargetSender(this, outgoing, connect ? null : target.Serialize(), _bandwidth, _services.Segmentation);
         _replies = new UdpReplyRelay(this, _listener, outgoing, _outgoingWait, connect ? null : new SocketAddress(target.AddressFamily), _bandwidth, _services.Options.DatagramBatches);
     }
 

@@ -187,7 +187,7 @@ internal sealed class UdpListenSocket : IDisposable
     /// socket's address and port, without waiting; returns how many left (0: the send buffer is full).
     /// </summary>
     public int SendToClient(DatagramBatch batch, int start, int count, SocketAddress client) =>
-        batch.Send(_socket, client, start, count, _relay.Services.Options.DatagramSegmentation);
+        batch.Send(_socket, client, start, count, _relay.Services.Segmentation);
 
     public void Remove(UdpFlow flow) => _flows.TryRemove(KeyValuePair.Create(flow.Key, flow));
 

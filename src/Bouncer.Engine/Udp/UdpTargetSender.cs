@@ -17,18 +17,17 @@ internal sealed class UdpTargetSender
     private readonly Socket _socket;
     private readonly SocketAddress? _target;
     private readonly BandwidthLimiter? _bandwidth;
-    private readonly bool _segment;
+    private readonly DatagramSegmentation _segmentation;
 
     /// <param name="socket">The flow's outgoing socket.</param>
     /// <param name="target">With <c>udp.connectdst: no</c>, the target each datagram is addressed to; null for a connected socket.</param>
-    /// <param name="segment">Whether runs of equal datagrams go as one message (<see cref="EngineOptions.DatagramSegmentation"/>).</param>
-    public UdpTargetSender(UdpFlow flow, Socket socket, SocketAddress? target, BandwidthLimiter? bandwidth, bool segment)
+    public UdpTargetSender(UdpFlow flow, Socket socket, SocketAddress? target, BandwidthLimiter? bandwidth, DatagramSegmentation segmentation)
     {
         _flow = flow;
         _socket = socket;
         _target = target;
         _bandwidth = bandwidth;
-        _segment = segment;
+        _segmentation = segmentation;
     }
 
     /// <summary>
@@ -79,7 +78,7 @@ internal sealed class UdpTargetSender
         int sent;
         try
         {
-            sent = batch.Send(_socket, _target, start, count, _segment);
+            sent = batch.Send(_socket, _target, start, count, _segmentation);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -106,14 +106,14 @@ public sealed class TargetFaultTests(ITestOutputHelper output) : IDisposable
             config,
             $"client pass {{ from: 127.0.0.0/8 to: 127.0.0.1 port = {BlackholedPort} bounce to: 10.99.0.2 port = 80 timeout.connect: 3 protocol: tcp log: connect disconnect error }}\n" +
             Pass("tcp", IPAddress.Loopback, HealthyPort, IPAddress.Loopback, EchoPort));
-        using var bouncer = DaemonProcess.Start(["-f", config], wrap: InNamespace(_namespace));
+        using var bouncer = DaemonProcess.Start(["-f", config], wrap: NetworkNamespaces.Wrap(_namespace));
         await bouncer.WaitUntilServingAsync();
 
         // A client in the namespace: while one connection waits on the blackholed target, an echo
         // through the healthy rule works; then the waiting one must be ended by the connect timeout.
         var script = Path.Combine(_directory.Path, "blackhole-client.py");
         await File.WriteAllTextAsync(script, BlackholeClient);
-        var (status, text) = await RunInNamespaceAsync(_namespace, "python3", script, $"{BlackholedPort}", $"{HealthyPort}", $"{EchoPort}");
+        var (status, text) = await NetworkNamespaces.RunInAsync(_namespace, "python3", script, $"{BlackholedPort}", $"{HealthyPort}", $"{EchoPort}");
         output.WriteLine(text);
         Assert.Equal(0, status);
         Assert.Contains("healthy ok", text, StringComparison.Ordinal);
@@ -152,29 +152,6 @@ public sealed class TargetFaultTests(ITestOutputHelper output) : IDisposable
             how = "reset"
         print("blackholed ended after %.2f s (%s)" % (time.monotonic() - started, how), flush=True)
         """;
-
-    private static Action<ProcessStartInfo> InNamespace(string name) => start =>
-    {
-        // ip netns exec enters the namespace and then executes the program, which keeps the pid.
-        var program = start.FileName;
-        start.FileName = "ip";
-        start.ArgumentList.Insert(0, "netns");
-        start.ArgumentList.Insert(1, "exec");
-        start.ArgumentList.Insert(2, name);
-        start.ArgumentList.Insert(3, program);
-    };
-
-    private static async Task<(int Status, string Output)> RunInNamespaceAsync(string name, params string[] command)
-    {
-        var start = new ProcessStartInfo("ip");
-        foreach (var arg in new[] { "netns", "exec", name }.Concat(command))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var (status, output, _) = await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
-        return (status ?? -1, output);
-    }
 
     /// <summary>Whether a new connection through <paramref name="port"/> is ended (EOF or reset) within <paramref name="limit"/>.</summary>
     private static async Task<bool> EndsWithinAsync(int port, TimeSpan limit)

@@ -87,6 +87,30 @@ internal static class NetworkNamespaces
         return null;
     }
 
+    /// <summary>Makes a process start inside namespace <paramref name="name"/>, keeping its pid (ip netns exec executes the program).</summary>
+    public static Action<ProcessStartInfo> Wrap(string name) => start =>
+    {
+        var program = start.FileName;
+        start.FileName = "ip";
+        start.ArgumentList.Insert(0, "netns");
+        start.ArgumentList.Insert(1, "exec");
+        start.ArgumentList.Insert(2, name);
+        start.ArgumentList.Insert(3, program);
+    };
+
+    /// <summary>Runs <paramref name="command"/> inside namespace <paramref name="name"/> (at most 60 s); its status and output.</summary>
+    public static async Task<(int Status, string Output)> RunInAsync(string name, params string[] command)
+    {
+        var start = new ProcessStartInfo("ip");
+        foreach (var arg in new[] { "netns", "exec", name }.Concat(command))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var (status, output, _) = await ChildProcess.RunAsync(start, TimeSpan.FromSeconds(60));
+        return (status ?? -1, output);
+    }
+
     internal static (int Status, string Output) Run(string program, params string[] args)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

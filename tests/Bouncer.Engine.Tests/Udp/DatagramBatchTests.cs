@@ -73,9 +73,9 @@ public sealed class DatagramBatchTests
         var batch = new DatagramBatch();
         Assert.Equal(5, batch.Receive(relay));
 
-        Assert.Equal(3, batch.Send(relay, ((IPEndPoint)receiver.LocalEndPoint!).Serialize(), 1, 3, segment));
+        Assert.Equal(3, batch.Send(relay, ((IPEndPoint)receiver.LocalEndPoint!).Serialize(), 1, 3, Segmentation(segment)));
         relay.Connect(receiver.LocalEndPoint!);
-        Assert.Equal(1, batch.Send(relay, null, 4, 1, segment));
+        Assert.Equal(1, batch.Send(relay, null, 4, 1, Segmentation(segment)));
 
         var buffer = new byte[16];
         foreach (var expected in new byte[][] { [1, 2], [2, 4], [3, 6], [4, 8] })
@@ -116,7 +116,7 @@ public sealed class DatagramBatchTests
         var done = 0;
         while (done < sizes.Length)
         {
-            done += batch.Send(relay, null, done, sizes.Length - done, segment);
+            done += batch.Send(relay, null, done, sizes.Length - done, Segmentation(segment));
         }
 
         var buffer = new byte[65536];
@@ -147,7 +147,7 @@ public sealed class DatagramBatchTests
         Assert.Equal(4, batch.Receive(relay));
         relay.Connect(receiver.LocalEndPoint!);
 
-        Assert.Equal(2, batch.Send(relay, null, 1, 2, segment: true));
+        Assert.Equal(2, batch.Send(relay, null, 1, 2, Segmentation(true)));
 
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(sender.LocalEndPoint, SenderOf(batch, i)));
         Assert.Equal(4, batch.RunFromSameSender(0, 4));
@@ -178,6 +178,9 @@ public sealed class DatagramBatchTests
 
         Assert.Throws<ObjectDisposedException>(() => new DatagramBatch().Receive(socket));
     }
+
+    private static DatagramSegmentation Segmentation(bool enabled) =>
+        new(enabled, message => throw new InvalidOperationException($"loopback refused a run: {message}"));
 
     private static Socket Bound(IPAddress address)
     {

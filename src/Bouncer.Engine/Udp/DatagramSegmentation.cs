@@ -1,0 +1,45 @@
+namespace Bouncer.Engine.Udp;
+
+/// <summary>
+/// Which runs of equal datagrams a <see cref="DatagramBatch"/> may send as one message
+/// (segmentation offload): the engine's setting, the kernel's support, and what the kernel has
+/// refused since. A run whose datagrams are larger than the path's MTU is refused (EMSGSIZE), and
+/// from then on runs of datagrams that large are not tried; a device without checksum offload
+/// refuses every run (EIO), and then none is tried. The datagrams of a refused run are sent one
+/// by one, none lost. The first refusal is said, so an operator who sees the relay cost more per
+/// datagram knows why.
+/// </summary>
+internal sealed class DatagramSegmentation
+{
+    private const int ErrnoMessageSize = 90;
+
+    private readonly Action<string> _report;
+
+    // Runs of datagrams this large or larger are not tried: int.MaxValue while nothing was
+    // refused, 0 when runs are off.
+    private volatile int _smallestRefused;
+    private int _reported;
+
+    /// <param name="enabled"><see cref="EngineOptions.DatagramSegmentation"/>.</param>
+    /// <param name="report">Where the first refusal is said.</param>
+    public DatagramSegmentation(bool enabled, Action<string> report)
+    {
+        _report = report;
+        _smallestRefused = enabled && DatagramBatch.SegmentationSupported ? int.MaxValue : 0;
+    }
+
+    /// <summary>Whether a run of datagrams of <paramref name="size"/> bytes may go as one message.</summary>
+    public bool Allows(int size) => size < _smallestRefused;
+
+    /// <summary>The kernel refused a run of datagrams of <paramref name="size"/> bytes with <paramref name="errno"/>.</summary>
+    public void Refused(int errno, int size)
+    {
+        _smallestRefused = errno == ErrnoMessageSize ? Math.Min(_smallestRefused, size) : 0;
+        if (Interlocked.Exchange(ref _reported, 1) == 0)
+        {
+            _report(errno == ErrnoMessageSize
+                ? $"udp: the kernel refused to send a run of {size}-byte datagrams as one (segmentation offload): they are larger than the path's MTU; datagrams this large are now sent one by one, none was lost"
+                : $"udp: the kernel refused to send a run of datagrams as one (segmentation offload, errno {errno}, a device without checksum offload); every datagram is now sent on its own, none was lost");
+        }
+    }
+}
