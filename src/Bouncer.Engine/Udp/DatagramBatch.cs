@@ -49,9 +49,6 @@ internal sealed unsafe partial class DatagramBatch
     private const int MessageDontWait = 0x40;
     private const int LevelUdp = 17; // SOL_UDP
     private const int UdpSegment = 103; // UDP_SEGMENT, linux/udp.h
-    private const int ErrnoIo = 5;
-    private const int ErrnoInvalid = 22;
-    private const int ErrnoMessageSize = 90;
 
     // A run is one datagram to the layers below UDP, so it carries at most what one IPv4 datagram can.
     private const int MaxRunBytes = 65507;
@@ -156,7 +153,7 @@ internal sealed unsafe partial class DatagramBatch
             destination.Buffer.Span[..destination.Size].CopyTo(_addresses.AsSpan(Capacity * AddressSize, AddressSize));
         }
 
-        if (segmentation is not null && segmentation.Allows(1))
+        if (count > 1 && segmentation is { Enabled: true })
         {
             var messages = PrepareRuns(name, nameLength, start, count, segmentation);
             if (messages < count && TrySendRuns(socket, start, messages, segmentation, out var sent))
@@ -241,7 +238,7 @@ internal sealed unsafe partial class DatagramBatch
         if (result < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno is ErrnoIo or ErrnoInvalid or ErrnoMessageSize && _runLengths[0] > 1)
+            if (_runLengths[0] > 1 && DatagramSegmentation.IsRefusal(errno))
             {
                 segmentation.Refused(errno, _lengths[start]);
                 return false;

@@ -11,6 +11,8 @@ namespace Bouncer.Engine.Udp;
 /// </summary>
 internal sealed class DatagramSegmentation
 {
+    private const int ErrnoIo = 5;
+    private const int ErrnoInvalid = 22;
     private const int ErrnoMessageSize = 90;
 
     private readonly Action<string> _report;
@@ -28,8 +30,18 @@ internal sealed class DatagramSegmentation
         _smallestRefused = enabled && DatagramBatch.SegmentationSupported ? int.MaxValue : 0;
     }
 
+    /// <summary>Whether any run may go as one message.</summary>
+    public bool Enabled => _smallestRefused > 1;
+
     /// <summary>Whether a run of datagrams of <paramref name="size"/> bytes may go as one message.</summary>
     public bool Allows(int size) => size < _smallestRefused;
+
+    /// <summary>
+    /// Whether a send that failed with <paramref name="errno"/> was refused as a run (EMSGSIZE: a
+    /// datagram larger than the path's MTU; EIO: no checksum offload; EINVAL: a socket without UDP
+    /// checksums), which its datagrams sent one by one would not be.
+    /// </summary>
+    public static bool IsRefusal(int errno) => errno is ErrnoIo or ErrnoInvalid or ErrnoMessageSize;
 
     /// <summary>The kernel refused a run of datagrams of <paramref name="size"/> bytes with <paramref name="errno"/>.</summary>
     public void Refused(int errno, int size)
