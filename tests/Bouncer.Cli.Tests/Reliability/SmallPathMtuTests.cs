@@ -60,9 +60,7 @@ public sealed class SmallPathMtuTests(ITestOutputHelper output) : IDisposable
     [NetworkNamespaceFact(Timeout = 120_000)]
     public async Task Datagrams_larger_than_the_path_MTU_all_arrive_whole_and_the_refused_offload_is_said_once()
     {
-        NetworkNamespaces.RemoveAll(_namespace);
-        Assert.Equal(0, NetworkNamespaces.Run("ip", "netns", "add", _namespace).Status);
-        Assert.Equal(0, NetworkNamespaces.Run("ip", "-n", _namespace, "link", "set", "lo", "mtu", "1280", "up").Status);
+        Assert.True(NetworkNamespaces.Create(_namespace, ["link", "set", "lo", "mtu", "1280"]));
         var config = _directory.File("mtu.conf");
         await File.WriteAllTextAsync(
             config,

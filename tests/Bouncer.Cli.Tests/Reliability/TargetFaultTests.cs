@@ -93,10 +93,7 @@ public sealed class TargetFaultTests(ITestOutputHelper output) : IDisposable
     {
         // Inside the namespace: lo, and 10.99.0.0/24 routed through it; no address there is local,
         // so the packets are dropped unanswered: a connect there is never answered, never refused.
-        NetworkNamespaces.RemoveAll(_namespace);
-        Assert.Equal(0, NetworkNamespaces.Run("ip", "netns", "add", _namespace).Status);
-        Assert.Equal(0, NetworkNamespaces.Run("ip", "-n", _namespace, "link", "set", "lo", "up").Status);
-        Assert.Equal(0, NetworkNamespaces.Run("ip", "-n", _namespace, "route", "add", "10.99.0.0/24", "dev", "lo").Status);
+        Assert.True(NetworkNamespaces.Create(_namespace, ["route", "add", "10.99.0.0/24", "dev", "lo"]));
 
         const int BlackholedPort = 7001;
         const int HealthyPort = 7002;

@@ -87,6 +87,19 @@ internal static class NetworkNamespaces
         return null;
     }
 
+    /// <summary>
+    /// A new namespace <paramref name="name"/> (one a killed run left behind is removed first) with
+    /// its loopback up, and <paramref name="setUp"/> run there (each an `ip` command after
+    /// `ip -n NAME`); false when any step failed.
+    /// </summary>
+    public static bool Create(string name, params string[][] setUp)
+    {
+        RemoveAll(name);
+        return Run("ip", "netns", "add", name).Status == 0
+            && Run("ip", "-n", name, "link", "set", "lo", "up").Status == 0
+            && setUp.All(command => Run("ip", ["-n", name, .. command]).Status == 0);
+    }
+
     /// <summary>Makes a process start inside namespace <paramref name="name"/>, keeping its pid (ip netns exec executes the program).</summary>
     public static Action<ProcessStartInfo> Wrap(string name) => start =>
     {
