@@ -93,15 +93,17 @@ public sealed class DatagramBatchTests
     /// as it was sent, in order, and the runs really went as runs.
     /// </summary>
     [LinuxTheory]
-    [InlineData(false, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
-    [InlineData(true, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
-    [InlineData(true, new[] { 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000 })]
-    [InlineData(true, new[] { 1, 2, 3, 4, 5 })]
-    public void Send_keeps_every_datagram_whole_and_in_order_with_or_without_segmentation(bool segment, int[] sizes)
+    [InlineData("127.0.0.2", false, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
+    [InlineData("127.0.0.2", true, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
+    [InlineData("::1", true, new[] { 512, 512, 512, 100, 512, 512, 0, 7, 7, 1200, 1200, 1199, 5, 0, 0, 9 })]
+    [InlineData("127.0.0.2", true, new[] { 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000, 9000 })]
+    [InlineData("127.0.0.2", true, new[] { 1, 2, 3, 4, 5 })]
+    public void Send_keeps_every_datagram_whole_and_in_order_with_or_without_segmentation(string loopback, bool segment, int[] sizes)
     {
-        using var receiver = Bound(Receiver);
-        using var sender = Bound(Sender);
-        using var relay = Bound(Receiver);
+        var address = IPAddress.Parse(loopback);
+        using var receiver = Bound(address);
+        using var sender = Bound(address.AddressFamily == AddressFamily.InterNetwork ? Sender : address);
+        using var relay = Bound(address);
         var sent = sizes.Select((size, n) => Enumerable.Range(0, size).Select(i => (byte)(n * 31 + i)).ToArray()).ToArray();
         foreach (var datagram in sent)
         {
