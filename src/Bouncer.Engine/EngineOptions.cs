@@ -35,9 +35,11 @@ public sealed record EngineOptions
     /// <summary>
     /// Whether a batch sends a run of equal datagrams as one message (segmentation offload, see
     /// <see cref="Udp.DatagramBatch"/>) where the kernel has it. Tests turn it off to run the
-    /// one-message-per-datagram path that older kernels take.
+    /// one-message-per-datagram path that older kernels take; <c>BOUNCER_UDP_SEGMENTATION=off</c>
+    /// turns it off for the process, to rule it out when a fault is chased or to measure what it gives.
     /// </summary>
-    internal bool DatagramSegmentation { get; init; } = true;
+    internal bool DatagramSegmentation { get; init; } =
+        !string.Equals(Environment.GetEnvironmentVariable("BOUNCER_UDP_SEGMENTATION"), "off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Whether a bulk TCP stream moves from socket to socket inside the kernel (<see cref="Epoll.SplicePipe"/>,

@@ -6,8 +6,9 @@ namespace Bouncer.Cli.Tests.Reliability;
 /// <summary>
 /// A UDP path whose MTU is smaller than the datagrams on it: the kernel refuses a run of equal
 /// datagrams sent as one (segmentation offload), and the daemon must send them one by one (as IP
-/// fragments), lose none, and say once that it stopped. Loopback's MTU is lowered inside a
-/// network namespace made for the test, so the host's own loopback is never touched.
+/// fragments), lose none, and say once that it stopped; with <c>BOUNCER_UDP_SEGMENTATION=off</c>
+/// it never tries, and says nothing. Loopback's MTU is lowered inside a network namespace made for
+/// the test, so the host's own loopback is never touched.
 /// </summary>
 [Trait("Category", BouncerStartInfo.ProcessCategory)]
 [Trait("Suite", ReliabilitySize.Suite)]
@@ -57,15 +58,20 @@ public sealed class SmallPathMtuTests(ITestOutputHelper output) : IDisposable
         _directory.Dispose();
     }
 
-    [NetworkNamespaceFact(Timeout = 120_000)]
-    public async Task Datagrams_larger_than_the_path_MTU_all_arrive_whole_and_the_refused_offload_is_said_once()
+    [NetworkNamespaceTheory(Timeout = 120_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Datagrams_larger_than_the_path_MTU_all_arrive_whole_and_a_refused_offload_is_said_once(bool segmentation)
     {
         Assert.True(NetworkNamespaces.Create(_namespace, ["link", "set", "lo", "mtu", "1280"]));
         var config = _directory.File("mtu.conf");
         await File.WriteAllTextAsync(
             config,
             $"client pass {{ from: 127.0.0.0/8 to: 127.0.0.1 port = {ListenPort} bounce to: 127.0.0.1 port = {EchoPort} protocol: udp }}\n");
-        using var bouncer = DaemonProcess.Start(["-f", config], wrap: NetworkNamespaces.Wrap(_namespace));
+        using var bouncer = DaemonProcess.Start(
+            ["-f", config],
+            environment: segmentation ? null : new Dictionary<string, string> { ["BOUNCER_UDP_SEGMENTATION"] = "off" },
+            wrap: NetworkNamespaces.Wrap(_namespace));
         await bouncer.WaitUntilServingAsync();
 
         var script = Path.Combine(_directory.Path, "burst-client.py");
@@ -76,8 +82,12 @@ public sealed class SmallPathMtuTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(0, status);
         Assert.Contains("ok 320", text, StringComparison.Ordinal);
-        await bouncer.WaitForLineAsync("segmentation offload", timeout: TimeSpan.FromSeconds(5));
-        Assert.Single(bouncer.Log.Split('\n'), line => line.Contains("segmentation offload", StringComparison.Ordinal));
+        if (segmentation)
+        {
+            await bouncer.WaitForLineAsync("segmentation offload", timeout: TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal(segmentation ? 1 : 0, bouncer.Log.Split('\n').Count(line => line.Contains("segmentation offload", StringComparison.Ordinal)));
         Assert.False(bouncer.HasExited);
     }
 }

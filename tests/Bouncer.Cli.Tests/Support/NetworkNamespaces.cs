@@ -144,6 +144,18 @@ internal static class NetworkNamespaces
     }
 }
 
+/// <summary>A theory that is skipped, with the reason, where network namespaces cannot be made.</summary>
+public sealed class NetworkNamespaceTheoryAttribute : TheoryAttribute
+{
+    public NetworkNamespaceTheoryAttribute()
+    {
+        if (NetworkNamespaces.UnavailableReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
 /// <summary>A fact that is skipped, with the reason, where network namespaces cannot be made.</summary>
 public sealed class NetworkNamespaceFactAttribute : FactAttribute
 {
