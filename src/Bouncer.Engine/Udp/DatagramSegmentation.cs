@@ -18,8 +18,8 @@ internal sealed class DatagramSegmentation
     private readonly Action<string> _report;
 
     // Runs of datagrams this large or larger are not tried: int.MaxValue while nothing was
-    // refused, 0 when runs are off.
-    private volatile int _smallestRefused;
+    // refused, 0 when runs are off. Every loop reads it; a refusal lowers it, never raises it.
+    private int _smallestRefused;
     private int _reported;
 
     /// <param name="enabled"><see cref="EngineOptions.DatagramSegmentation"/>.</param>
@@ -31,10 +31,10 @@ internal sealed class DatagramSegmentation
     }
 
     /// <summary>Whether any run may go as one message.</summary>
-    public bool Enabled => _smallestRefused > 1;
+    public bool Enabled => Volatile.Read(ref _smallestRefused) > 1;
 
     /// <summary>Whether a run of datagrams of <paramref name="size"/> bytes may go as one message.</summary>
-    public bool Allows(int size) => size < _smallestRefused;
+    public bool Allows(int size) => size < Volatile.Read(ref _smallestRefused);
 
     /// <summary>
     /// Whether a send that failed with <paramref name="errno"/> was refused as a run (EMSGSIZE: a
@@ -46,7 +46,14 @@ internal sealed class DatagramSegmentation
     /// <summary>The kernel refused a run of datagrams of <paramref name="size"/> bytes with <paramref name="errno"/>.</summary>
     public void Refused(int errno, int size)
     {
-        _smallestRefused = errno == ErrnoMessageSize ? Math.Min(_smallestRefused, size) : 0;
+        // Two loops may be refused at once; neither may undo the other's lower limit.
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _smallestRefused);
+        }
+        while (Interlocked.CompareExchange(ref _smallestRefused, errno == ErrnoMessageSize ? Math.Min(current, size) : 0, current) != current);
+
         if (Interlocked.Exchange(ref _reported, 1) == 0)
         {
             _report(errno == ErrnoMessageSize
