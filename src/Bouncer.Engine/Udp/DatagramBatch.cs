@@ -156,7 +156,13 @@ internal sealed unsafe partial class DatagramBatch
         if (count > 1 && segmentation is { Enabled: true })
         {
             var messages = PrepareRuns(name, nameLength, start, count, segmentation);
-            if (messages < count && TrySendRuns(socket, start, messages, segmentation, out var sent))
+            if (messages == count)
+            {
+                // No run: the messages are laid out one per datagram already.
+                return Call(socket, &SendNow, start, count);
+            }
+
+            if (TrySendRuns(socket, start, messages, segmentation, out var sent))
             {
                 return sent;
             }
