@@ -234,24 +234,18 @@ internal sealed unsafe partial class DatagramBatch
     /// </summary>
     private bool TrySendRuns(Socket socket, int start, int messages, DatagramSegmentation segmentation, out int sent)
     {
-        int result;
-        using (var fd = new DescriptorLease(socket.SafeHandle))
-        {
-            result = SendNow(fd.Value, HeaderAt(start), (uint)messages);
-        }
-
+        var result = CallRaw(socket, &SendNow, start, messages, out var errno);
         sent = 0;
         if (result < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
             if (_runLengths[0] > 1 && DatagramSegmentation.IsRefusal(errno))
             {
                 segmentation.Refused(errno, _lengths[start]);
                 return false;
             }
 
-            var error = LinuxErrors.ToSocketError(errno);
-            return error is SocketError.WouldBlock or SocketError.Interrupted ? true : throw new SocketException((int)error);
+            sent = NoneNowOrThrow(errno);
+            return true;
         }
 
         for (var message = 0; message < result; message++)
@@ -289,15 +283,23 @@ internal sealed unsafe partial class DatagramBatch
 
     private int Call(Socket socket, delegate*<int, MultiMessageHeader*, uint, int> call, int start, int count)
     {
+        var result = CallRaw(socket, call, start, count, out var errno);
+        return result >= 0 ? result : NoneNowOrThrow(errno);
+    }
+
+    /// <summary>The call's result, and the errno when it is negative.</summary>
+    private int CallRaw(Socket socket, delegate*<int, MultiMessageHeader*, uint, int> call, int start, int count, out int errno)
+    {
         using var fd = new DescriptorLease(socket.SafeHandle);
         var result = call(fd.Value, HeaderAt(start), (uint)count);
-        if (result >= 0)
-        {
-            return result;
-        }
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return result;
+    }
 
-        var error = LinuxErrors.ToSocketError(Marshal.GetLastPInvokeError());
-        // Nothing queued, no room to send, or a signal before anything moved: none this time.
+    /// <summary>Nothing queued, no room to send, or a signal before anything moved: 0, none this time; any other error is thrown.</summary>
+    private static int NoneNowOrThrow(int errno)
+    {
+        var error = LinuxErrors.ToSocketError(errno);
         return error is SocketError.WouldBlock or SocketError.Interrupted ? 0 : throw new SocketException((int)error);
     }
 
