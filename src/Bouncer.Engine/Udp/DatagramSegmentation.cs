@@ -58,7 +58,7 @@ internal sealed class DatagramSegmentation
         {
             _report(errno == ErrnoMessageSize
                 ? $"udp: the kernel refused to send a run of {size}-byte datagrams as one (segmentation offload): they are larger than the path's MTU; datagrams this large are now sent one by one, none was lost"
-                : $"udp: the kernel refused to send a run of datagrams as one (segmentation offload, errno {errno}, a device without checksum offload); every datagram is now sent on its own, none was lost");
+                : $"udp: the kernel refused to send a run of datagrams as one (segmentation offload, errno {errno}: a device without checksum offload, or a socket without UDP checksums); every datagram is now sent on its own, none was lost");
         }
     }
 }
