@@ -153,24 +153,17 @@ internal sealed unsafe partial class DatagramBatch
             destination.Buffer.Span[..destination.Size].CopyTo(_addresses.AsSpan(Capacity * AddressSize, AddressSize));
         }
 
-        if (count > 1 && segmentation is { Enabled: true })
+        var runs = count > 1 && segmentation is { Enabled: true } ? segmentation : null;
+        var messages = LayOut(name, nameLength, start, count, runs);
+        if (runs is not null && messages < count)
         {
-            var messages = PrepareRuns(name, nameLength, start, count, segmentation);
-            if (messages == count)
-            {
-                // No run: the messages are laid out one per datagram already.
-                return Call(socket, &SendNow, start, count);
-            }
-
-            if (TrySendRuns(socket, start, messages, segmentation, out var sent))
+            if (TrySendRuns(socket, start, messages, runs, out var sent))
             {
                 return sent;
             }
-        }
 
-        for (var i = start; i < start + count; i++)
-        {
-            Prepare(i, name, nameLength, _lengths[i]);
+            // Refused as runs: every datagram in a message of its own.
+            LayOut(name, nameLength, start, count, runs: null);
         }
 
         return Call(socket, &SendNow, start, count);
@@ -178,10 +171,11 @@ internal sealed unsafe partial class DatagramBatch
 
     /// <summary>
     /// Lays datagrams <paramref name="start"/> on out as messages from header <paramref name="start"/>
-    /// on: each run of equal datagrams (and a shorter one that ends it) in one message with its
-    /// segment size, every other datagram in a message of its own. Returns how many messages.
+    /// on: where <paramref name="runs"/> allows, each run of equal datagrams (and a shorter one that
+    /// ends it) in one message with its segment size; every other datagram in a message of its own.
+    /// Returns how many messages.
     /// </summary>
-    private int PrepareRuns(nint name, uint nameLength, int start, int count, DatagramSegmentation segmentation)
+    private int LayOut(nint name, uint nameLength, int start, int count, DatagramSegmentation? runs)
     {
         var end = start + count;
         var messages = 0;
@@ -190,7 +184,7 @@ internal sealed unsafe partial class DatagramBatch
             var size = _lengths[first];
             var next = first + 1;
             var bytes = size;
-            while (size > 0 && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes && segmentation.Allows(size))
+            while (runs is not null && size > 0 && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes && runs.Allows(size))
             {
                 bytes += size;
                 next++;
@@ -209,18 +203,7 @@ internal sealed unsafe partial class DatagramBatch
 
             var run = next - first;
             _runLengths[messages] = run;
-            _headers[start + messages] = new MultiMessageHeader
-            {
-                Header = new MessageHeader
-                {
-                    Name = name,
-                    NameLength = nameLength,
-                    Vectors = VectorAt(first),
-                    VectorCount = (nuint)run,
-                    Control = run > 1 ? SegmentSizeControl(messages, size) : 0,
-                    ControlLength = run > 1 ? (nuint)ControlSize : 0,
-                },
-            };
+            Header(start + messages, first, run, name, nameLength, run > 1 ? SegmentSizeControl(messages, size) : 0);
             first = next;
         }
 
@@ -228,7 +211,7 @@ internal sealed unsafe partial class DatagramBatch
     }
 
     /// <summary>
-    /// Sends the messages <see cref="PrepareRuns"/> laid out and counts the datagrams they held in
+    /// Sends the messages <see cref="LayOut"/> laid out and counts the datagrams they held in
     /// <paramref name="sent"/>. False when the kernel refused a run as such: the datagrams must go
     /// one by one, and from then on every datagram does.
     /// </summary>
@@ -275,11 +258,23 @@ internal sealed unsafe partial class DatagramBatch
     private void Prepare(int index, nint address, uint addressLength, int payloadLength)
     {
         _vectors[index] = new IoVector { Start = SlotAddress(index), Length = (nuint)payloadLength };
+        Header(index, index, 1, address, addressLength, control: 0);
+    }
+
+    /// <summary>Header <paramref name="index"/>: buffers <paramref name="first"/> to <paramref name="first"/> + <paramref name="buffers"/> - 1, and a segment size when <paramref name="control"/> is set.</summary>
+    private void Header(int index, int first, int buffers, nint address, uint addressLength, nint control) =>
         _headers[index] = new MultiMessageHeader
         {
-            Header = new MessageHeader { Name = address, NameLength = addressLength, Vectors = VectorAt(index), VectorCount = 1 },
+            Header = new MessageHeader
+            {
+                Name = address,
+                NameLength = addressLength,
+                Vectors = VectorAt(first),
+                VectorCount = (nuint)buffers,
+                Control = control,
+                ControlLength = control == 0 ? 0 : (nuint)ControlSize,
+            },
         };
-    }
 
     private int Call(Socket socket, delegate*<int, MultiMessageHeader*, uint, int> call, int start, int count)
     {
