@@ -184,7 +184,10 @@ internal sealed unsafe partial class DatagramBatch
             var size = _lengths[first];
             var next = first + 1;
             var bytes = size;
-            while (runs is not null && size > 0 && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes && runs.Allows(size))
+
+            // Asked once per run: whether datagrams of this size may go as one message at all.
+            var mayRun = runs is not null && size > 0 && runs.Allows(size);
+            while (mayRun && next < end && _lengths[next] == size && bytes + size <= MaxRunBytes)
             {
                 bytes += size;
                 next++;
